@@ -1,0 +1,3 @@
+"""API routes of chapters (under /api/v1/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""HTML routes of chapters."""
+
+app_name = "chapters"
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API routes of knowledge (under /api/v1/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""HTML routes of knowledge."""
+
+app_name = "knowledge"
+
+urlpatterns: list = []

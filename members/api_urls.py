@@ -1,0 +1,3 @@
+"""API routes of members (under /api/v1/)."""
+
+urlpatterns: list = []

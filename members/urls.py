@@ -1,0 +1,5 @@
+"""HTML routes of members."""
+
+app_name = "members"
+
+urlpatterns: list = []

@@ -1,0 +1,176 @@
+"""API base classes shared by every app: deny-by-default permission, the selector-backed
+queryset hook, one JSON error format, pagination, and token log-in.
+
+Error format (every non-2xx answer)::
+
+    {"error": {"status": 400, "code": "invalid", "message": "…", "fields": {"name": ["…"]}}}
+
+``fields`` is present only for field errors; keys are the request's field names
+(``non_field_errors`` for errors about the whole object).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from recpnet.exceptions import ConflictError
+from recpnet.permissions import (  # noqa: F401 - re-exported for endpoints
+    Authenticated,
+    DenyAll,
+    Pagination,
+    ReadForAllWriteAuthenticated,
+    ReadOnlyForAll,
+)
+
+
+class ScopedAPIMixin:
+    """Every API view over tenant data gets its rows from a selector that takes the acting user.
+
+    Subclasses set ``permission_classes`` explicitly and implement ``scoped_queryset``; a class
+    that does neither cannot even be defined (checked in ``__init_subclass__``) and the isolation
+    test walks every route for every role.
+    """
+
+    abstract: ClassVar[bool] = False
+    request: Request
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("abstract", False):
+            return
+        if not any("permission_classes" in vars(k) for k in cls.__mro__ if k is not APIView):
+            raise TypeError(f"{cls.__name__} must set permission_classes explicitly")
+        if getattr(cls, "scoped_queryset", None) is ScopedAPIMixin.scoped_queryset:
+            raise TypeError(f"{cls.__name__} must implement scoped_queryset(actor) via a selector")
+
+    def scoped_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.scoped_queryset()
+
+
+def _field_errors(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return {str(k): _field_errors_list(v) for k, v in detail.items()}
+    return {"non_field_errors": _field_errors_list(detail)}
+
+
+def _field_errors_list(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _field_errors_list(v) for k, v in value.items()}
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            return [_field_errors_list(v) for v in value]
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _body(status_code: int, code: str, message: str, fields: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"status": status_code, "code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Map domain and framework exceptions onto the one error format."""
+    if isinstance(exc, ConflictError):
+        return Response(_body(409, exc.code, exc.message), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            detail: Any = {
+                ("non_field_errors" if k == "__all__" else k): v
+                for k, v in exc.message_dict.items()
+            }
+        else:
+            detail = {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    assert isinstance(exc, exceptions.APIException)
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _body(
+            response.status_code, "invalid", "Invalid input.", _field_errors(exc.detail)
+        )
+    else:
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
+        response.data = _body(response.status_code, code, str(exc.detail))
+    return response
+
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "error": inline_serializer(
+            name="ErrorBody",
+            fields={
+                "status": serializers.IntegerField(),
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(required=False),
+            },
+        )
+    },
+)
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
+class TokenRequestSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenView(APIView):
+    """Exchange an email and password for an API token (``Authorization: Token <key>``)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: ClassVar[list[type]] = []
+    throttle_classes = [TokenThrottle]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            400: ErrorSerializer,
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            email=data.validated_data["email"].lower(),
+            password=data.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Unable to log in with the email and password given."]}
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

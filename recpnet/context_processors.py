@@ -1,0 +1,15 @@
+"""Template context shared by every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from members.selectors import roles_for
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The acting user's roles, computed lazily so pages that don't show them pay nothing."""
+    return {"roles": SimpleLazyObject(lambda: roles_for(actor=request.user))}

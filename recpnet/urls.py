@@ -1,0 +1,33 @@
+"""Root URLs: each app's pages and API routes are included from its own modules."""
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from recpnet import api, views
+
+# The Django admin logs in through allauth: same rate limits, verification and MFA.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "RECPnet Portal administration"
+
+api_v1 = [
+    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("chapters.api_urls")),
+    path("", include("members.api_urls")),
+    path("", include("knowledge.api_urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("", include("chapters.urls")),
+    path("", include("members.urls")),
+    path("", include("knowledge.urls")),
+]

@@ -1,0 +1,44 @@
+"""Project-level pages: home, the personal dashboard, and the health check."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from recpnet import health
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The personal dashboard: what this user can do, by role."""
+    return render(request, "dashboard.html")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database, broker and worker state and the statistics' as-of time. 200 while the database
+    answers (the portal can serve and record), 503 when it does not."""
+    database = health.database_state()
+    broker = health.broker_state()
+    worker = health.worker_state(broker_ok=broker["ok"])
+    as_of = health.statistics_as_of() if database["ok"] else None
+    body = {
+        "status": "ok" if database["ok"] and broker["ok"] and worker["ok"] else "degraded",
+        "database": database,
+        "broker": broker,
+        "worker": worker,
+        "statistics": {"as_of": as_of.isoformat() if as_of else None},
+    }
+    if not database["ok"]:
+        body["status"] = "down"
+    return JsonResponse(body, status=200 if database["ok"] else 503)

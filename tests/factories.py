@@ -1,0 +1,68 @@
+"""factory_boy factories for the portal's models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from allauth.account.models import EmailAddress
+
+from chapters.models import Chapter, Coordinator, Country
+from members.models import Member, Membership, OrganisationType, Role, Tier
+from recpnet.models import User
+
+PASSWORD = "correct horse battery staple 42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            obj.save()
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+def country(code: str) -> Country:
+    return Country.objects.get(code=code)
+
+
+def chapter(slug: str) -> Chapter:
+    return Chapter.objects.get(slug=slug)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    name = factory.Sequence(lambda n: f"Cleaner Production Centre {n}")
+    slug = factory.Sequence(lambda n: f"cpc-{n}")
+    country = factory.LazyFunction(lambda: country("KE"))
+    organisation_type = OrganisationType.NCPC
+    tier = Tier.OBSERVER
+    joined_on = dt.date(2015, 6, 1)
+    contact_email = factory.Sequence(lambda n: f"contact{n}@centre.example.org")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    member = factory.SubFactory(MemberFactory)
+    role = Role.STAFF
+
+
+class CoordinatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Coordinator
+
+    user = factory.SubFactory(UserFactory)
+    chapter = factory.LazyFunction(lambda: chapter("africa"))
