@@ -1,0 +1,12 @@
+"""Project-level routes (home, dashboard, health, API auth and schema)."""
+
+from .routes import Route, everyone, logged_in
+
+ROUTES = {
+    "home": Route(expect=everyone(200)),
+    "dashboard": Route(expect=logged_in(200)),
+    "healthz": Route(expect=everyone(200)),
+    "api-token": Route(expect=everyone(405), note="POST only"),
+    "api-schema": Route(expect=everyone(200)),
+    "api-docs": Route(expect=everyone(200)),
+}
