@@ -1,0 +1,152 @@
+"""The one place where units and currencies are converted.
+
+Physical units convert with pint. The accepted unit symbols are an explicit table rather than
+pint's own parser, because pint reads some of our symbols differently (``kt`` is a knot there,
+not a kilotonne) and because GHG quantities (tCO2e) must never be mixed with plain mass.
+Money converts to USD with the secretariat's exchange rate for the item's year.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+
+import pint
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+# Stored unit (per indicator) → pint expression of that unit.
+# Accepted input symbol → pint expression of one such unit.
+_UNIT_EXPRESSIONS: dict[str, str] = {
+    # energy
+    "kWh": "1 kilowatt_hour",
+    "MWh": "1 megawatt_hour",
+    "GWh": "1 gigawatt_hour",
+    "GJ": "1 gigajoule",
+    "TJ": "1 terajoule",
+    # volume
+    "L": "1 liter",
+    "m3": "1 meter**3",
+    "ML": "1 megaliter",
+    "GL": "1 gigaliter",
+    # mass
+    "kg": "1 kilogram",
+    "t": "1 metric_ton",
+    "kt": "1000 metric_ton",
+    # greenhouse gases, a dimension of their own
+    "kgCO2e": "0.001 tco2e",
+    "tCO2e": "1 tco2e",
+    "ktCO2e": "1000 tco2e",
+}
+
+# The stored unit of each physical indicator's unit label.
+STORED_SYMBOL: dict[str, str] = {
+    "MWh/yr": "MWh",
+    "m3/yr": "m3",
+    "t/yr": "t",
+    "tCO2e/yr": "tCO2e",
+}
+
+UNIT_SYMBOLS: tuple[str, ...] = tuple(_UNIT_EXPRESSIONS)
+
+_SIX_PLACES = Decimal("0.000001")
+_CENTS = Decimal("0.01")
+
+
+@cache
+def _registry() -> pint.UnitRegistry:
+    ureg = pint.UnitRegistry()
+    ureg.define("tco2e = [greenhouse_gas]")
+    return ureg
+
+
+def _quantity(symbol: str) -> pint.Quantity:
+    return _registry()(_UNIT_EXPRESSIONS[symbol])
+
+
+def dimension_of(symbol: str) -> str:
+    return str(_quantity(symbol).dimensionality)
+
+
+def convert(
+    *, value: Decimal | float | int | str, unit: str, to: str, field: str = "value"
+) -> Decimal:
+    """Convert ``value`` in ``unit`` to the stored unit label ``to`` (e.g. ``"MWh/yr"``).
+
+    Raises ``ValidationError({field: …})`` for an unknown unit or one of the wrong dimension.
+    """
+    amount = parse_decimal(value, field=field)
+    target = STORED_SYMBOL.get(to, to)
+    if unit not in _UNIT_EXPRESSIONS:
+        raise ValidationError(
+            {
+                field: _("Unknown unit “%(unit)s”. Use one of: %(units)s.")
+                % {"unit": unit, "units": ", ".join(compatible_units(to))}
+            }
+        )
+    if target not in _UNIT_EXPRESSIONS:
+        raise ValidationError({field: _("This indicator has no physical unit.")})
+    source_q, target_q = _quantity(unit), _quantity(target)
+    if source_q.dimensionality != target_q.dimensionality:
+        raise ValidationError(
+            {
+                field: _(
+                    "“%(unit)s” is not a unit of the same kind as %(target)s; "
+                    "use one of: %(units)s."
+                )
+                % {"unit": unit, "target": to, "units": ", ".join(compatible_units(to))}
+            }
+        )
+    factor = Decimal(str((source_q / target_q).to_base_units().magnitude))
+    return (amount * factor).quantize(_SIX_PLACES, rounding=ROUND_HALF_UP)
+
+
+def compatible_units(stored: str) -> list[str]:
+    """The input symbols that convert to the stored unit label ``stored``."""
+    target = STORED_SYMBOL.get(stored, stored)
+    if target not in _UNIT_EXPRESSIONS:
+        return []
+    dim = _quantity(target).dimensionality
+    return [s for s in _UNIT_EXPRESSIONS if _quantity(s).dimensionality == dim]
+
+
+def parse_decimal(value: Decimal | float | int | str, *, field: str) -> Decimal:
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: _("Enter a number.")}) from None
+    if not amount.is_finite():
+        raise ValidationError({field: _("Enter a finite number.")})
+    return amount
+
+
+def to_usd(
+    *, amount: Decimal | float | int | str, currency: str, year: int, field: str = "amount"
+) -> Decimal:
+    """Convert a money amount to USD at the secretariat's rate for ``year``.
+
+    Raises ``ValidationError({field: …})`` when there is no rate for that currency and year.
+    """
+    from knowledge.models import ExchangeRate
+
+    value = parse_decimal(amount, field=field)
+    code = (currency or "").upper()
+    if code == "USD":
+        return value.quantize(_CENTS, rounding=ROUND_HALF_UP)
+    rate = (
+        ExchangeRate.objects.filter(currency=code, year=year)
+        .values_list("usd_per_unit", flat=True)
+        .first()
+    )
+    if rate is None:
+        raise ValidationError(
+            {
+                field: _(
+                    "No exchange rate for %(currency)s in %(year)s: "
+                    "ask the secretariat to add one, "
+                    "or enter the amount in USD."
+                )
+                % {"currency": code or "?", "year": year}
+            }
+        )
+    return (value * rate).quantize(_CENTS, rounding=ROUND_HALF_UP)
