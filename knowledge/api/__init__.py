@@ -1,0 +1,1 @@
+"""Knowledge api, one module per concept (cases, reports, statistics)."""

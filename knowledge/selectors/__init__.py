@@ -1,0 +1,1 @@
+"""Knowledge selectors, one module per concept (cases, reports, statistics)."""

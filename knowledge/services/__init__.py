@@ -1,0 +1,1 @@
+"""Knowledge services, one module per concept (cases, reports, statistics)."""
