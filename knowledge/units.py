@@ -55,7 +55,7 @@ _CENTS = Decimal("0.01")
 
 @cache
 def _registry() -> pint.UnitRegistry:
-    ureg = pint.UnitRegistry()
+    ureg: pint.UnitRegistry = pint.UnitRegistry()
     ureg.define("tco2e = [greenhouse_gas]")
     return ureg
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -24,6 +25,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
+from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -37,7 +39,7 @@ from recpnet.permissions import (  # noqa: F401 - re-exported for endpoints
 )
 
 
-class ScopedAPIMixin:
+class ScopedAPIMixin(GenericAPIView):  # type: ignore[type-arg]
     """Every API view over tenant data gets its rows from a selector that takes the acting user.
 
     Subclasses set ``permission_classes`` explicitly and implement ``scoped_queryset``; a class
@@ -46,13 +48,16 @@ class ScopedAPIMixin:
     """
 
     abstract: ClassVar[bool] = False
-    request: Request
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get("abstract", False):
             return
-        if not any("permission_classes" in vars(k) for k in cls.__mro__ if k is not APIView):
+        if not any(
+            "permission_classes" in vars(k)
+            for k in cls.__mro__
+            if k not in (APIView, ScopedAPIMixin)
+        ):
             raise TypeError(f"{cls.__name__} must set permission_classes explicitly")
         if getattr(cls, "scoped_queryset", None) is ScopedAPIMixin.scoped_queryset:
             raise TypeError(f"{cls.__name__} must implement scoped_queryset(actor) via a selector")
@@ -137,7 +142,14 @@ ErrorSerializer = inline_serializer(
 
 
 class TokenThrottle(AnonRateThrottle):
+    """Log-in attempts per client address; only POSTs count."""
+
     scope = "token"
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
 
 
 class TokenRequestSerializer(serializers.Serializer[Any]):
@@ -149,7 +161,7 @@ class TokenView(APIView):
     """Exchange an email and password for an API token (``Authorization: Token <key>``)."""
 
     permission_classes = [permissions.AllowAny]
-    authentication_classes: ClassVar[list[type]] = []
+    authentication_classes = ()  # no session: no CSRF dance for a log-in call
     throttle_classes = [TokenThrottle]
 
     @extend_schema(
@@ -171,6 +183,10 @@ class TokenView(APIView):
         if user is None or not user.is_active:
             raise exceptions.ValidationError(
                 {"non_field_errors": ["Unable to log in with the email and password given."]}
+            )
+        if not EmailAddress.objects.filter(user=user, verified=True).exists():
+            raise exceptions.ValidationError(
+                {"email": ["Verify this email address first (see the link we sent)."]}
             )
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -75,7 +75,7 @@ def worker_state(*, broker_ok: bool) -> dict[str, Any]:
         replies = app.control.ping(timeout=settings.HEALTHZ_WORKER_TIMEOUT, limit=1)
     except Exception as exc:
         return {"ok": False, "mode": "redis", "error": exc.__class__.__name__}
-    state = {"ok": bool(replies), "mode": "redis", "workers": len(replies)}
+    state = {"ok": bool(replies), "mode": "redis", "workers": len(replies or [])}
     if replies:  # a missing worker is re-checked on every request
         with contextlib.suppress(Exception):
             cache.set(_WORKER_CACHE_KEY, state, timeout=5)

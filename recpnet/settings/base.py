@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from recpnet import config
@@ -170,8 +171,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an unauthenticated call then gets 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     # Deny by default: every endpoint names its permission explicitly (recpnet.api).
     "DEFAULT_PERMISSION_CLASSES": ["recpnet.permissions.DenyAll"],
@@ -220,7 +222,20 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Lapse reminders (60 and 30 days before) and lapsing; idempotent, safe to re-run.
+    "members-check-lapsing": {"task": "members.check_lapsing", "schedule": 24 * 60 * 60},
+    # Statistics: rebuild everything from source; logs what it had to change (should be none).
+    "knowledge-rebuild-statistics": {
+        "task": "knowledge.rebuild_statistics",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Annual report reminders 30, 14 and 3 days before the deadline; idempotent.
+    "knowledge-report-reminders": {
+        "task": "knowledge.send_report_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 HEALTHZ_WORKER_TIMEOUT = 1.0
 

@@ -1,11 +1,23 @@
 """Test settings: the same env-var rules as everywhere, fast hashing, plain static storage."""
 
 import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
 from .base import config
 
 DEBUG = False
+if REDIS_URL:  # noqa: F405
+    # The cache gets a Redis database of its own, so tests can clear it without touching the
+    # broker's queues.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path="/15")),  # noqa: F405
+            "KEY_PREFIX": "recpnet-test",
+        }
+    }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Manifest storage makes the live server 404 hashed names in browser tests (see STACK.md).
@@ -13,6 +25,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = config.get_str("TEST_MEDIA_ROOT", "/tmp/recpnet-test-media")  # noqa: S108
+MEDIA_ROOT = Path(config.get_str("TEST_MEDIA_ROOT", "/tmp/recpnet-test-media"))  # noqa: S108
 # A queue of its own per test run, so a worker on the same Redis never takes its tasks.
 CELERY_TASK_DEFAULT_QUEUE = config.get_str("CELERY_QUEUE", f"recpnet-test-{os.getpid()}")
+# Serve static files straight from the source folders (no collectstatic needed here).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

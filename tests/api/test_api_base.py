@@ -1,0 +1,124 @@
+"""The API base: token log-in, the one error format, deny by default, the schema and docs."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.views import APIView
+
+from recpnet.api import ScopedAPIMixin
+from tests import factories
+
+# Endpoints that serve no tenant data and so need no selector.
+UNSCOPED = {"api-token", "api-schema", "api-docs"}
+
+
+def _api_views(patterns=None, prefix=""):
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            yield from _api_views(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern) and prefix.startswith("api/v1/"):
+            view = getattr(p.callback, "cls", None) or getattr(p.callback, "view_class", None)
+            yield p.name, view
+
+
+def test_every_api_endpoint_is_selector_backed_with_an_explicit_permission() -> None:
+    seen = 0
+    for name, view in _api_views():
+        if name in UNSCOPED:
+            continue
+        seen += 1
+        assert view is not None and issubclass(view, APIView), name
+        assert issubclass(view, ScopedAPIMixin), f"{name} must use recpnet.api.ScopedAPIMixin"
+        assert "DenyAll" not in {c.__name__ for c in view.permission_classes}, name
+    assert seen >= 0
+
+
+def test_a_view_without_selector_or_permission_cannot_be_defined() -> None:
+    from rest_framework import generics
+
+    with pytest.raises(TypeError, match="permission_classes"):
+
+        class NoPermission(ScopedAPIMixin, generics.ListAPIView):
+            def scoped_queryset(self):  # pragma: no cover
+                raise AssertionError
+
+    with pytest.raises(TypeError, match="scoped_queryset"):
+
+        class NoSelector(ScopedAPIMixin, generics.ListAPIView):
+            permission_classes = []
+
+
+def test_token_for_email_and_password(client, db) -> None:
+    user = factories.UserFactory()
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"email": user.email.upper(), "password": factories.PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert len(token) == 40
+    schema = client.get("/api/v1/schema/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert schema.status_code == 200
+
+
+def test_wrong_password_gets_the_error_format(client, db) -> None:
+    user = factories.UserFactory()
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"email": user.email, "password": "nope"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "status": 400,
+            "code": "invalid",
+            "message": "Invalid input.",
+            "fields": {"non_field_errors": ["Unable to log in with the email and password given."]},
+        }
+    }
+
+
+def test_missing_and_malformed_fields_are_named(client, db) -> None:
+    response = client.post(
+        "/api/v1/auth/token/", {"email": "not-an-email"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert set(fields) == {"email", "password"}
+
+
+def test_malformed_json_is_a_400_not_a_500(client, db) -> None:
+    response = client.post("/api/v1/auth/token/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_unverified_email_gets_no_token(client, db) -> None:
+    user = factories.UserFactory(verified=False)
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"email": user.email, "password": factories.PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "email" in response.json()["error"]["fields"]
+
+
+def test_bad_token_is_401_in_the_error_format(client, db) -> None:
+    response = client.get("/api/v1/schema/?format=json", HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_failed"
+
+
+def test_schema_is_openapi_3_and_docs_use_local_assets(client, db) -> None:
+    schema = client.get("/api/v1/schema/?format=json")
+    assert schema.status_code == 200
+    assert schema.json()["openapi"].startswith("3.")
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+    assert "cdn" not in html.lower()
