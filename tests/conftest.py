@@ -70,12 +70,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
+def _fresh_cache() -> None:
     """Rate-limit counters and cached health must not leak from one test to the next."""
     from django.core.cache import cache
 
     cache.clear()
-    yield
 
 
 # --- browser -------------------------------------------------------------------------------
