@@ -38,6 +38,7 @@ class Reviewable(models.Model):
         related_name="%(class)ss",
         verbose_name=_("member"),
     )
+    member_id: int
     status = models.CharField(
         _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
     )
