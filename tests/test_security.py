@@ -1,0 +1,42 @@
+"""Security headers and the security event log."""
+
+from __future__ import annotations
+
+from recpnet.models import SecurityEvent
+from tests import factories
+
+
+def test_pages_send_a_strict_content_security_policy(client, db) -> None:
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert directives["script-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_log_ins_and_failures_are_recorded_with_address(client, db) -> None:
+    user = factories.UserFactory()
+    client.post(
+        "/accounts/login/",
+        {"login": user.email, "password": "wrong"},
+        REMOTE_ADDR="203.0.113.7",
+    )
+    client.post(
+        "/accounts/login/",
+        {"login": user.email, "password": factories.PASSWORD},
+        REMOTE_ADDR="203.0.113.7",
+    )
+    kinds = list(SecurityEvent.objects.order_by("at").values_list("kind", "address"))
+    assert kinds == [("login_failed", "203.0.113.7"), ("login", "203.0.113.7")]
+    assert SecurityEvent.objects.get(kind="login").user == user
+
+
+def test_denied_access_is_recorded(client, db) -> None:
+    response = client.get("/api/v1/schema/?format=json", HTTP_AUTHORIZATION="Token " + "1" * 40)
+    assert response.status_code == 401
+    event = SecurityEvent.objects.get()
+    assert event.kind == "denied_401"
+    assert event.path.startswith("/api/v1/schema/")
