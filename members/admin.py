@@ -1,0 +1,105 @@
+"""Django admin for members: the secretariat's fallback tools (thresholds are edited here)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Application,
+    EligibilityThreshold,
+    ExecutiveSeat,
+    Invitation,
+    LapseReminder,
+    Member,
+    Membership,
+    StatusChange,
+    TierChange,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+class TierChangeInline(admin.TabularInline):
+    model = TierChange
+    extra = 0
+    readonly_fields = ("tier", "effective_on", "reason", "actor", "recorded_at")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # through the portal's tier page, which records the actor and reason
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    extra = 0
+    readonly_fields = ("status", "effective_on", "reason", "actor", "recorded_at")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # through the portal's status page
+
+
+@admin.register(Member)
+class MemberAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "name",
+        "country",
+        "organisation_type",
+        "tier",
+        "status",
+        "joined_on",
+        "founding",
+    )
+    list_filter = ("tier", "status", "organisation_type", "founding", "country__chapter")
+    search_fields = ("name", "slug")
+    readonly_fields = ("tier", "status")
+    inlines = (MembershipInline, TierChangeInline, StatusChangeInline)
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ("name", "country", "state", "created_at")
+    list_filter = ("state",)
+    search_fields = ("name",)
+    readonly_fields = ("reference", "state", "member", "recommended_by", "decided_by")
+
+
+@admin.register(EligibilityThreshold)
+class EligibilityThresholdAdmin(admin.ModelAdmin):
+    list_display = ("tier", "min_annual_reports", "min_cases", "min_years_member")
+
+
+@admin.register(ExecutiveSeat)
+class ExecutiveSeatAdmin(admin.ModelAdmin):
+    list_display = ("member", "title", "term_start", "term_end")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = (
+        "email",
+        "member",
+        "role",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    )
+    search_fields = ("email", "member__name")
+
+
+@admin.register(LapseReminder)
+class LapseReminderAdmin(admin.ModelAdmin):
+    list_display = ("member", "reporting_year", "days_before", "sent_at")
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ("user", "member", "role")
+    search_fields = ("user__email", "member__name")
+    autocomplete_fields = ("user", "member")
