@@ -1,5 +1,15 @@
-"""Routes: see knowledge/urls.py and api_urls.py."""
+"""API routes of annual reports and statistics (under /api/v1/)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .api import reports, statistics
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("reports/", reports.ReportList.as_view(), name="api-report-list"),
+    path("reports/<int:pk>/", reports.ReportDetail.as_view(), name="api-report-detail"),
+    *[
+        path(f"reports/<int:pk>/{name}/", reports.action_view(name), name=f"api-report-{name}")
+        for name in ("submit", "approve", "return", "reopen")
+    ],
+    path("statistics/", statistics.StatisticsView.as_view(), name="api-statistics"),
+]

@@ -110,6 +110,12 @@ def compatible_units(stored: str) -> list[str]:
     return [s for s in _UNIT_EXPRESSIONS if _quantity(s).dimensionality == dim]
 
 
+def plain(value: Decimal) -> str:
+    """A stored decimal as people write it: no trailing zeros and never an exponent
+    (``Decimal("40.000000").normalize()`` alone prints ``4E+1``)."""
+    return f"{value.normalize():f}"
+
+
 def parse_decimal(value: Decimal | float | int | str, *, field: str) -> Decimal:
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).replace(",", ""))

@@ -1,0 +1,70 @@
+"""Django admin for the knowledge base: the catalogue (indicators, exchange rates) with its
+history, and cases (read-mostly: writes go through the portal's pages and services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Case, CaseImpact, CaseImportJob, ExchangeRate, Indicator
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "name", "unit", "category", "position")
+    list_filter = ("category",)
+    search_fields = ("code", "name")
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(SimpleHistoryAdmin):
+    list_display = ("currency", "year", "usd_per_unit", "source")
+    list_filter = ("currency",)
+    search_fields = ("currency",)
+
+
+class CaseImpactInline(admin.TabularInline):
+    model = CaseImpact
+    extra = 0
+    readonly_fields = ("indicator", "value", "unit", "value_stored")
+    can_delete = False
+
+
+@admin.register(Case)
+class CaseAdmin(SimpleHistoryAdmin):
+    """Read-only: a case changes through the portal's services and review workflow."""
+
+    list_display = ("title", "member", "country", "sector", "year", "status", "visibility")
+    list_filter = ("status", "visibility", "methodology", "enterprise_size")
+    search_fields = ("title", "enterprise_name", "member__name")
+    inlines = (CaseImpactInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CaseImportJob)
+class CaseImportJobAdmin(admin.ModelAdmin):
+    list_display = ("filename", "member", "state", "total", "created", "created_at")
+    list_filter = ("state",)
+    exclude = ("content",)
+    readonly_fields = (
+        "member",
+        "created_by",
+        "filename",
+        "state",
+        "total",
+        "processed",
+        "created",
+        "errors",
+        "finished_at",
+    )

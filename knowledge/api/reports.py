@@ -1,0 +1,196 @@
+"""API of annual reports: ``GET|POST /reports/``, ``GET|PATCH /reports/{id}/`` and the four
+review actions. Rows come from ``knowledge.selectors.reports``; writes go through services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from knowledge import units
+from knowledge.models import ACTIVITY_FIELDS, AnnualReport, ReviewStatus
+from knowledge.selectors.reports import report_get_for_user, reports_visible_to
+from knowledge.services import reports as services
+from members.selectors import member_get_for_user
+from recpnet.api import ErrorSerializer, ReadForAllWriteAuthenticated, ScopedAPIMixin
+
+
+class ImpactSerializer(serializers.Serializer[Any]):
+    indicator = serializers.CharField()
+    value = serializers.DecimalField(max_digits=20, decimal_places=6)
+    unit = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ActivitySerializer(serializers.Serializer[Any]):
+    enterprises_assisted = serializers.IntegerField(min_value=0, required=False)
+    assessments_completed = serializers.IntegerField(min_value=0, required=False)
+    people_trained = serializers.IntegerField(min_value=0, required=False)
+    outreach_events = serializers.IntegerField(min_value=0, required=False)
+    policy_engagements = serializers.IntegerField(min_value=0, required=False)
+    options_identified = serializers.IntegerField(min_value=0, required=False)
+    options_implemented = serializers.IntegerField(min_value=0, required=False)
+
+
+class ReportSerializer(serializers.Serializer[AnnualReport]):
+    id = serializers.IntegerField(read_only=True)
+    member = serializers.SlugField()
+    year = serializers.IntegerField()
+    activity = ActivitySerializer(required=False)
+    impacts = ImpactSerializer(many=True, required=False)
+    status = serializers.CharField(read_only=True)
+
+    def to_representation(self, instance: AnnualReport) -> dict[str, Any]:
+        return {
+            "id": instance.pk,
+            "member": instance.member.slug,
+            "year": instance.year,
+            "activity": {name: getattr(instance, name) for name in ACTIVITY_FIELDS},
+            "impacts": [
+                {
+                    "indicator": i.indicator.code,
+                    "value": units.plain(i.value),
+                    "unit": i.unit or i.currency,
+                }
+                for i in instance.impacts.all()
+            ],
+            "status": instance.status,
+        }
+
+
+class ReportUpdateSerializer(serializers.Serializer[Any]):
+    activity = ActivitySerializer(required=False)
+    impacts = ImpactSerializer(many=True, required=False)
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (``?year=0.5`` is a 400, not an empty page)."""
+
+    field_class = forms.IntegerField
+
+
+class ReportFilter(django_filters.FilterSet):
+    member = django_filters.CharFilter(field_name="member__slug")
+    year = IntegerFilter()
+    status = django_filters.ChoiceFilter(choices=ReviewStatus.choices)
+
+    class Meta:
+        model = AnnualReport
+        fields = ("member", "year", "status")
+
+
+class ReportList(ScopedAPIMixin, generics.ListAPIView[AnnualReport]):
+    """Annual reports the caller may see; POST creates a draft for one of the caller's members."""
+
+    permission_classes = [ReadForAllWriteAuthenticated]
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilter
+
+    def scoped_queryset(self) -> Any:
+        return (
+            reports_visible_to(actor=self.request.user)
+            .prefetch_related("impacts__indicator")
+            .order_by("-year", "pk")
+        )
+
+    @extend_schema(
+        request=ReportSerializer,
+        responses={
+            201: ReportSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = ReportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        member = member_get_for_user(actor=request.user, slug=v["member"])
+        report = services.report_create(
+            member=member,
+            year=v["year"],
+            actor=request.user,
+            activity=dict(v.get("activity") or {}),
+            impacts=[dict(i) for i in v.get("impacts") or []],
+        )
+        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class ReportDetail(ScopedAPIMixin, generics.RetrieveAPIView[AnnualReport]):
+    """One report; PATCH edits a draft or returned report (its member's staff)."""
+
+    permission_classes = [ReadForAllWriteAuthenticated]
+    serializer_class = ReportSerializer
+
+    def scoped_queryset(self) -> Any:
+        return reports_visible_to(actor=self.request.user).prefetch_related("impacts__indicator")
+
+    @extend_schema(
+        request=ReportUpdateSerializer,
+        responses={
+            200: ReportSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        report = report_get_for_user(actor=request.user, report_id=pk)
+        data = ReportUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        report = services.report_update(
+            report=report,
+            actor=request.user,
+            activity=dict(v.get("activity") or {}),
+            impacts=[dict(i) for i in v["impacts"]] if "impacts" in v else None,
+        )
+        return Response(ReportSerializer(report).data)
+
+
+class CommentSerializer(serializers.Serializer[Any]):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReportAction(ScopedAPIMixin, APIView):
+    """``POST /reports/{id}/<action>/``: submit, approve, return (comment), reopen (comment)."""
+
+    permission_classes = [ReadForAllWriteAuthenticated]
+    action_name = ""
+
+    def scoped_queryset(self) -> Any:
+        return reports_visible_to(actor=self.request.user)
+
+    @extend_schema(
+        request=CommentSerializer,
+        responses={
+            200: ReportSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        report = report_get_for_user(actor=request.user, report_id=pk)
+        data = CommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.report_act(
+            report=report,
+            action=self.action_name,
+            actor=request.user,
+            comment=data.validated_data["comment"],
+        )
+        return Response(ReportSerializer(report).data)
+
+
+def action_view(name: str) -> Any:
+    view: Any = type(f"Report{name.capitalize()}", (ReportAction,), {"action_name": name})
+    return view.as_view()

@@ -1,0 +1,439 @@
+"""Writes of annual reports: create, edit, the review actions, and deadline reminders.
+
+The review actions go through the shared workflow (:mod:`knowledge.review`); approving and
+reopening also mark the report's statistics slices stale in the same transaction, and the review
+hook (:mod:`knowledge.hooks_reports`) enqueues their recompute once it commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from knowledge import access, review, rollups, units
+from knowledge.models import (
+    ACTIVITY_FIELDS,
+    AnnualReport,
+    Indicator,
+    IndicatorCategory,
+    ReportImpact,
+    ReportReminder,
+    ReviewStatus,
+)
+from knowledge.models.review import ReviewAction
+from members.models import Member, Membership, Status
+from members.selectors import roles_for
+from recpnet.exceptions import ConflictError
+
+from .statistics import statistics_mark_dirty
+
+ImpactInput = Mapping[str, Any]  # {"indicator", "value", "unit"} (money: unit = currency)
+
+
+# --- who may write ------------------------------------------------------------------------
+
+
+def _check_member_staff(*, actor: Any, member: Member) -> None:
+    """Member staff write their organisation's reports; others who may see the member get
+    403, everyone else 404."""
+    roles = roles_for(actor=actor)
+    if access.is_member_staff(roles, member.pk):
+        return
+    if roles.secretariat or access.is_reviewer(roles, member.country.chapter_id):
+        raise PermissionDenied(_("Only the member's staff write its annual reports."))
+    raise Http404
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def _clean_impacts(*, impacts: Iterable[ImpactInput], year: int) -> list[ReportImpact]:
+    """Parse and convert impact rows; errors name the row's field (``impacts``)."""
+    catalogue = {i.code: i for i in Indicator.objects.exclude(category=IndicatorCategory.ACTIVITY)}
+    rows: list[ReportImpact] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for n, item in enumerate(impacts, start=1):
+        code = str(item.get("indicator") or "")
+        indicator = catalogue.get(code)
+        if indicator is None:
+            errors.append(
+                _("Row %(n)s: unknown impact indicator “%(code)s”.") % {"n": n, "code": code}
+            )
+            continue
+        if code in seen:
+            errors.append(_("Row %(n)s: %(code)s is given twice.") % {"n": n, "code": code})
+            continue
+        seen.add(code)
+        unit = str(item.get("unit") or "").strip()
+        try:
+            value = units.parse_decimal(item.get("value", ""), field="impacts")
+            if value < 0:
+                raise ValidationError({"impacts": _("Enter a value of zero or more.")})
+            if indicator.category == IndicatorCategory.MONEY:
+                currency = (unit or "USD").upper()
+                stored = units.to_usd(amount=value, currency=currency, year=year, field="impacts")
+                rows.append(
+                    ReportImpact(
+                        indicator=indicator,
+                        value=value,
+                        unit="",
+                        currency=currency,
+                        stored_value=stored,
+                    )
+                )
+            else:
+                stored = units.convert(value=value, unit=unit, to=indicator.unit, field="impacts")
+                rows.append(
+                    ReportImpact(indicator=indicator, value=value, unit=unit, stored_value=stored)
+                )
+        except ValidationError as exc:
+            for message in exc.message_dict.get("impacts", exc.messages):
+                errors.append(
+                    _("Row %(n)s (%(code)s): %(message)s")
+                    % {"n": n, "code": code, "message": message}
+                )
+    if errors:
+        raise ValidationError({"impacts": errors})
+    return rows
+
+
+def _clean_activity(activity: Mapping[str, Any]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for name, raw in activity.items():
+        if name not in ACTIVITY_FIELDS:
+            errors[name] = _("Unknown activity counter.")
+            continue
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            errors[name] = _("Enter a whole number.")
+            continue
+        if value < 0:
+            errors[name] = _("Enter a number of zero or more.")
+            continue
+        out[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _check_year(year: Any) -> int:
+    try:
+        value = int(year)
+    except (TypeError, ValueError):
+        raise ValidationError({"year": _("Enter a year.")}) from None
+    this_year = timezone.localdate().year
+    if value > this_year:
+        raise ValidationError(
+            {
+                "year": _("%(year)s is in the future: report a year that has begun.")
+                % {"year": value}
+            }
+        )
+    if value < 1990:
+        raise ValidationError({"year": _("Enter a year from 1990 on.")})
+    return value
+
+
+def approved_case_sums(*, member_id: int, year: int) -> dict[str, Decimal]:
+    """Sums of the member's approved cases of ``year`` by indicator code (stored units / USD),
+    plus enterprises and options: a report's totals may not be below these."""
+    case = rollups.case_model()
+    if case is None:
+        return {}
+    cases = case.objects.filter(member_id=member_id, year=year, status=ReviewStatus.APPROVED)
+    impact_model = case._meta.get_field("impacts").related_model
+    sums: dict[str, Decimal] = {
+        code: total
+        for code, total in impact_model.objects.filter(case__in=cases)
+        .values_list("indicator__code")
+        .annotate(total=Sum("value_stored"))
+        .order_by()
+        if total is not None
+    }
+    agg = cases.aggregate(
+        investment=Sum("investment_usd"),
+        annual_savings=Sum("annual_savings_usd"),
+        options_identified=Sum("options_identified"),
+        options_implemented=Sum("options_implemented"),
+        enterprises_assisted=Sum("enterprises"),
+    )
+    sums.update({k: Decimal(v) for k, v in agg.items() if v is not None})
+    return sums
+
+
+def report_hard_errors(report: AnnualReport) -> dict[str, list[str]]:
+    """What blocks submission: implemented > identified, totals below the approved cases."""
+    errors: dict[str, list[str]] = {}
+    if report.options_implemented > report.options_identified:
+        errors.setdefault("options_implemented", []).append(
+            _("Options implemented (%(a)s) cannot exceed options identified (%(b)s).")
+            % {"a": report.options_implemented, "b": report.options_identified}
+        )
+    figures: dict[str, Decimal] = {
+        i.indicator.code: i.stored_value for i in report.impacts.select_related("indicator")
+    }
+    figures.update({name: Decimal(getattr(report, name)) for name in ACTIVITY_FIELDS})
+    names = dict(Indicator.objects.values_list("code", "name"))
+    units_of = dict(Indicator.objects.values_list("code", "unit"))
+    for code, case_total in sorted(
+        approved_case_sums(member_id=report.member_id, year=report.year).items()
+    ):
+        reported = figures.get(code, Decimal(0))
+        if reported < case_total:
+            field = code if code in ACTIVITY_FIELDS else "impacts"
+            errors.setdefault(field, []).append(
+                _(
+                    "%(indicator)s: the report gives %(reported)s %(unit)s, below the "
+                    "%(cases)s %(unit)s of this member's approved cases for %(year)s."
+                )
+                % {
+                    "indicator": names.get(code, code),
+                    "reported": _fmt(reported),
+                    "cases": _fmt(case_total),
+                    "unit": units_of.get(code, ""),
+                    "year": report.year,
+                }
+            )
+    return errors
+
+
+def _fmt(value: Decimal) -> str:
+    return units.plain(value)
+
+
+def _validate(report: AnnualReport) -> None:
+    errors = report_hard_errors(report)
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- writes -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_create(
+    *,
+    member: Member,
+    year: Any,
+    actor: Any,
+    activity: Mapping[str, Any] | None = None,
+    impacts: Iterable[ImpactInput] = (),
+    notes: str = "",
+) -> AnnualReport:
+    """A draft report of ``member`` for ``year``. One per member and year."""
+    _check_member_staff(actor=actor, member=member)
+    year = _check_year(year)
+    counters = _clean_activity(activity or {})
+    if AnnualReport.objects.filter(member=member, year=year).exists():
+        raise ValidationError(
+            {
+                "year": _("%(member)s already has a report for %(year)s: edit that one.")
+                % {"member": member.name, "year": year}
+            }
+        )
+    rows = _clean_impacts(impacts=impacts, year=year)
+    report = AnnualReport(member=member, year=year, created_by=actor, notes=notes, **counters)
+    report.full_clean(
+        exclude=["member", "created_by", "approved_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    _check_options(report)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        # A concurrent create for the same member and year won the race.
+        raise ValidationError(
+            {
+                "year": _("%(member)s already has a report for %(year)s: edit that one.")
+                % {"member": member.name, "year": year}
+            }
+        ) from None
+    for row in rows:
+        row.report = report
+    ReportImpact.objects.bulk_create(rows)
+    return report
+
+
+def _check_options(report: AnnualReport) -> None:
+    if report.options_implemented > report.options_identified:
+        raise ValidationError(
+            {"options_implemented": _("Options implemented cannot exceed options identified.")}
+        )
+
+
+@transaction.atomic
+def report_update(
+    *,
+    report: AnnualReport,
+    actor: Any,
+    activity: Mapping[str, Any] | None = None,
+    impacts: Iterable[ImpactInput] | None = None,
+    notes: str | None = None,
+    expected_version: int | None = None,
+) -> AnnualReport:
+    """Edit a draft or returned report (its member's staff). A stale ``expected_version`` or
+    a report that is no longer editable is a conflict."""
+    _check_member_staff(actor=actor, member=report.member)
+    counters = _clean_activity(activity or {})
+    rows = _clean_impacts(impacts=impacts, year=report.year) if impacts is not None else None
+    for name, value in counters.items():
+        setattr(report, name, value)
+    _check_options(report)
+    fields: dict[str, Any] = dict(counters)
+    if notes is not None:
+        fields["notes"] = notes
+    from django.db.models import F
+
+    claimed = AnnualReport.objects.filter(
+        pk=report.pk, status__in=(ReviewStatus.DRAFT, ReviewStatus.RETURNED)
+    )
+    if expected_version is not None:
+        claimed = claimed.filter(version=expected_version)
+    if claimed.update(version=F("version") + 1, updated_at=timezone.now(), **fields) != 1:
+        raise ConflictError(
+            _("This report was changed or submitted meanwhile; reload to see the change.")
+        )
+    if rows is not None:
+        report.impacts.all().delete()
+        for row in rows:
+            row.report = report
+        ReportImpact.objects.bulk_create(rows)
+    report.refresh_from_db()
+    return report
+
+
+def report_submit(
+    *, report: AnnualReport, actor: Any, expected_version: int | None = None
+) -> AnnualReport:
+    return review.transition(
+        item=report,
+        action=ReviewAction.SUBMIT,
+        actor=actor,
+        expected_version=expected_version,
+        validate=_validate,
+    )
+
+
+@transaction.atomic
+def report_approve(*, report: AnnualReport, actor: Any, comment: str = "") -> AnnualReport:
+    report = review.transition(
+        item=report, action=ReviewAction.APPROVE, actor=actor, comment=comment
+    )
+    statistics_mark_dirty(slices=rollups.slices_for_report(report))
+    return report
+
+
+def report_return(*, report: AnnualReport, actor: Any, comment: str) -> AnnualReport:
+    return review.transition(item=report, action=ReviewAction.RETURN, actor=actor, comment=comment)
+
+
+@transaction.atomic
+def report_reopen(*, report: AnnualReport, actor: Any, comment: str) -> AnnualReport:
+    report = review.transition(
+        item=report, action=ReviewAction.REOPEN, actor=actor, comment=comment
+    )
+    statistics_mark_dirty(slices=rollups.slices_for_report(report))
+    return report
+
+
+def report_act(*, report: AnnualReport, action: str, actor: Any, comment: str = "") -> AnnualReport:
+    """One entry point for the four actions (pages and API)."""
+    if action == ReviewAction.SUBMIT:
+        return report_submit(report=report, actor=actor)
+    if action == ReviewAction.APPROVE:
+        return report_approve(report=report, actor=actor, comment=comment)
+    if action == ReviewAction.RETURN:
+        return report_return(report=report, actor=actor, comment=comment)
+    if action == ReviewAction.REOPEN:
+        return report_reopen(report=report, actor=actor, comment=comment)
+    raise ValidationError({"action": _("Unknown action.")})
+
+
+# --- deadline and reminders ---------------------------------------------------------------
+
+REMINDER_DAYS = (30, 14, 3)
+
+
+def reporting_deadline(year: int) -> dt.date:
+    """The deadline of the report for ``year``: settings.REPORT_DEADLINE_MONTH_DAY of the
+    following year."""
+    month, day = settings.REPORT_DEADLINE_MONTH_DAY
+    return dt.date(year + 1, month, day)
+
+
+def report_due(today: dt.date | None = None) -> tuple[int, dt.date]:
+    """The reporting year whose deadline comes next, and that deadline."""
+    today = today or timezone.localdate()
+    year = today.year - 1
+    if today > reporting_deadline(year):
+        year += 1
+    return year, reporting_deadline(year)
+
+
+def report_reminders_send(*, today: dt.date | None = None) -> int:
+    """Remind the staff of active members whose report for the due year is not yet submitted,
+    30, 14 and 3 days before the deadline. Safe to run any number of times a day: a reminder is
+    claimed by inserting its unique row before the email is sent (on commit)."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    today = today or timezone.localdate()
+    year, deadline = report_due(today)
+    days_left = (deadline - today).days
+    stages = [d for d in REMINDER_DAYS if days_left <= d]
+    if not stages:
+        return 0
+    stage = min(stages)
+    done = AnnualReport.objects.filter(
+        year=year, status__in=(ReviewStatus.SUBMITTED, ReviewStatus.APPROVED)
+    ).values("member_id")
+    members = Member.objects.filter(status=Status.ACTIVE).exclude(pk__in=done).order_by("pk")
+    sent = 0
+    for member in members:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    ReportReminder.objects.create(member=member, year=year, days_before=stage)
+            except IntegrityError:
+                continue
+            recipients = sorted(
+                set(Membership.objects.filter(member=member).values_list("user__email", flat=True))
+            )
+            if not recipients:
+                continue
+            ctx = {
+                "member": member,
+                "year": year,
+                "deadline": deadline,
+                "days_left": days_left,
+                "site_url": settings.SITE_URL,
+            }
+
+            def _send(ctx: dict[str, Any] = ctx, to: list[str] = recipients) -> None:
+                subject = render_to_string("emails/knowledge/reports/reminder_subject.txt", ctx)
+                body = render_to_string("emails/knowledge/reports/reminder_body.txt", ctx)
+                send_mail(
+                    settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+                    body,
+                    None,
+                    to,
+                )
+
+            transaction.on_commit(_send)
+            sent += 1
+    return sent
