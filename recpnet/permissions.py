@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import permissions
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
@@ -20,6 +21,8 @@ class DenyAll(permissions.BasePermission):
 class ReadOnlyForAll(permissions.BasePermission):
     """Safe methods for everyone (anonymous included); the selector decides what is visible."""
 
+    allows_anonymous_read = True
+
     def has_permission(self, request: Request, view: Any) -> bool:
         return request.method in permissions.SAFE_METHODS
 
@@ -27,6 +30,8 @@ class ReadOnlyForAll(permissions.BasePermission):
 class ReadForAllWriteAuthenticated(permissions.BasePermission):
     """Anyone may read what the selector shows; writes need a logged-in user, and the service
     then checks the user's right to act on that object (403 or 404)."""
+
+    allows_anonymous_read = True
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.method in permissions.SAFE_METHODS:
@@ -39,6 +44,31 @@ class Authenticated(permissions.IsAuthenticated):
 
 
 class Pagination(PageNumberPagination):
+    """``{"count", "next", "previous", "results"}``; a malformed ``page`` or ``page_size`` is a
+    400 naming the parameter rather than silently ignored."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def _positive_int(self, request: Request, name: str, maximum: int | None = None) -> int | None:
+        values = request.query_params.getlist(name)
+        if not values:
+            return None
+        if len(values) > 1:
+            raise ValidationError({name: ["Give this parameter once."]})
+        raw = values[0]
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({name: ["Enter a whole number of at least 1."]})
+        value = int(raw)
+        if maximum is not None and value > maximum:
+            raise ValidationError({name: [f"Enter a number no larger than {maximum}."]})
+        return value
+
+    def get_page_size(self, request: Request) -> int:
+        size = self._positive_int(request, self.page_size_query_param, self.max_page_size)
+        return size or self.page_size
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        self._positive_int(request, self.page_query_param)
+        return super().paginate_queryset(queryset, request, view)

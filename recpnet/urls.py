@@ -21,6 +21,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("knowledge.api_urls")),
 ]
 
+handler404 = "recpnet.views.not_found"
+handler500 = "recpnet.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -11,6 +11,25 @@ from django.views.decorators.http import require_GET
 from recpnet import health
 
 
+def _api_error(request: HttpRequest, status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"status": status, "code": code, "message": message}}, status=status
+    )
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404: JSON in the API's error format under /api/, the portal's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _api_error(request, 404, "not_found", "Not found.")
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return _api_error(request, 500, "server_error", "Something went wrong on our side.")
+    return render(request, "500.html", status=500)
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")

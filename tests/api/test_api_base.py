@@ -122,3 +122,31 @@ def test_schema_is_openapi_3_and_docs_use_local_assets(client, db) -> None:
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower()
+
+
+def test_malformed_pagination_is_a_400_naming_the_parameter(client, db) -> None:
+    for query in ("page_size=abc", "page_size=0", "page=x", "page_size=10&page_size=20"):
+        response = client.get(f"/api/v1/chapters/?{query}")
+        assert response.status_code == 400, query
+        assert set(response.json()["error"]["fields"]) <= {"page", "page_size"}
+    assert client.get("/api/v1/chapters/?page_size=2").json()["count"] == 5
+
+
+def test_unknown_api_path_is_json_404(client, db) -> None:
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_options_is_not_allowed_rather_than_introspected(client, db) -> None:
+    response = client.options("/api/v1/chapters/")
+    assert response.status_code == 405
+
+
+def test_nul_bytes_in_a_query_are_a_400_naming_the_parameter(client, db) -> None:
+    response = client.get("/api/v1/chapters/?name=a%00b")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "name": ["The value contains a NUL character, which is not allowed."]
+    }
+    assert client.get("/members/?q=%00").status_code == 400

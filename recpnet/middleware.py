@@ -1,0 +1,50 @@
+"""Request guards shared by every page and endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+
+
+class RejectNulBytesMiddleware:
+    """A NUL character in the query string or a form can never be stored (PostgreSQL text has
+    none) and only ever comes from a broken or hostile client: answer 400 before any view."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        bad = next(
+            (k for k, v in request.GET.lists() if "\x00" in k or any("\x00" in x for x in v)), None
+        )
+        if (
+            bad is None
+            and request.method == "POST"
+            and request.content_type
+            in (
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+            )
+        ):
+            bad = next(
+                (k for k, v in request.POST.lists() if "\x00" in k or any("\x00" in x for x in v)),
+                None,
+            )
+        if bad is not None:
+            field = bad.replace("\x00", "")
+            message = "The value contains a NUL character, which is not allowed."
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "error": {
+                            "status": 400,
+                            "code": "invalid",
+                            "message": "Invalid input.",
+                            "fields": {field or "non_field_errors": [message]},
+                        }
+                    },
+                    status=400,
+                )
+            return HttpResponseBadRequest(f"{field}: {message}".encode())
+        return self.get_response(request)
