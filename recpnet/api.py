@@ -65,6 +65,14 @@ class ScopedAPIMixin(GenericAPIView):  # type: ignore[type-arg]
     def scoped_queryset(self) -> QuerySet[Any]:
         raise NotImplementedError
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.method not in permissions.SAFE_METHODS:
+            from recpnet.mfa import has_mfa, mfa_required_message, needs_mfa
+
+            if needs_mfa(request.user) and not has_mfa(request.user):
+                raise exceptions.PermissionDenied(mfa_required_message(), code="mfa_required")
+
     def get_queryset(self) -> QuerySet[Any]:
         return self.scoped_queryset()
 

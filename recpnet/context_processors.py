@@ -7,9 +7,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from members.selectors import roles_for
+from recpnet.mfa import request_roles
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """The acting user's roles, computed lazily so pages that don't show them pay nothing."""
-    return {"roles": SimpleLazyObject(lambda: roles_for(actor=request.user))}
+    return {"roles": SimpleLazyObject(lambda: request_roles(request))}

@@ -42,6 +42,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     is_pg = connection.vendor == "postgresql"
     for item in items:
+        # A transactional test ends with a flush, which would also delete the reference data
+        # loaded by data migrations (chapters, countries, indicators, thresholds); restore it.
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and "serialized_rollback" not in marker.kwargs
+        ):
+            item.add_marker(
+                pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True),
+                append=False,
+            )
         if "postgres" in item.keywords and not is_pg:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
         if "redis" in item.keywords and not (settings.REDIS_URL and is_pg):
@@ -69,12 +81,31 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None) -> None:
+    """Keep the serialized reference data where every later connection object finds it.
+
+    Connections are per execution context, and Playwright's event loop gives tests that run
+    after a browser test a new connection object, which would not carry the data serialized at
+    set-up; serialized rollback would then restore nothing after a transactional test's flush.
+    """
+    from django.db import connections
+
+    conn = connections["default"]
+    contents = getattr(conn, "_test_serialized_contents", None)
+    if contents is not None:
+        type(conn)._test_serialized_contents = contents
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """Rate-limit counters and cached health must not leak from one test to the next."""
+    """Rate-limit counters, cached health and cached content types (a transactional test's
+    flush recreates them with new ids) must not leak from one test to the next."""
+    from django.contrib.contenttypes.models import ContentType
     from django.core.cache import cache
 
     cache.clear()
+    ContentType.objects.clear_cache()
 
 
 # --- browser -------------------------------------------------------------------------------

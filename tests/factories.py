@@ -30,6 +30,8 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(
                 user=obj, email=obj.email, verified=extracted is not False, primary=True
             )
+            if obj.is_secretariat:
+                enrol_totp(obj)
 
 
 def country(code: str) -> Country:
@@ -38,6 +40,18 @@ def country(code: str) -> Country:
 
 def chapter(slug: str) -> Chapter:
     return Chapter.objects.get(slug=slug)
+
+
+def enrol_totp(user: User) -> str:
+    """Give ``user`` an authenticator app (coordinators and the secretariat must have one)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
+        return secret
+    return ""
 
 
 class MemberFactory(factory.django.DjangoModelFactory):
@@ -68,3 +82,8 @@ class CoordinatorFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     chapter = factory.LazyFunction(lambda: chapter("africa"))
+
+    @factory.post_generation
+    def mfa(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            enrol_totp(obj.user)

@@ -1,0 +1,73 @@
+"""Two-factor authentication is required of the roles that act on other people's evidence:
+chapter coordinators and the secretariat. Until they have enrolled an authenticator app, pages
+send them to enrolment and the API refuses their writes (403)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+# Pages a user without MFA must still reach: log-in/out, enrolment itself, health, assets.
+# The API checks in its base class (recpnet.api.ScopedAPIMixin), after token authentication.
+_ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/")
+
+
+def request_roles(request: HttpRequest) -> Any:
+    """The acting user's roles, computed at most once per request."""
+    roles = getattr(request, "_roles", None)
+    if roles is None:
+        from members.selectors import roles_for
+
+        roles = roles_for(actor=getattr(request, "user", None))
+        request._roles = roles  # type: ignore[attr-defined]
+    return roles
+
+
+def mfa_required_message() -> str:
+    return _(
+        "Your role requires two-factor authentication. Set up an authenticator app to continue."
+    )
+
+
+def needs_mfa(user: Any, roles: Any = None) -> bool:
+    """Coordinators and the secretariat must have two-factor authentication."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_secretariat:
+        return True
+    if roles is not None:
+        return bool(roles.chapters)
+    return bool(user.coordinator_assignments.exists())
+
+
+def has_mfa(user: Any) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class RequireMFAForReviewersMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if not path.startswith(_ALLOWED_PREFIXES):
+            blocked = self._blocked(request)
+            if blocked is not None:
+                return blocked
+        return self.get_response(request)
+
+    def _blocked(self, request: HttpRequest) -> HttpResponse | None:
+        user = getattr(request, "user", None)
+        # The roles are computed once per request and shared with the navigation
+        # (recpnet.context_processors), so this check costs no extra query for most users.
+        roles = request_roles(request)
+        if not needs_mfa(user, roles) or has_mfa(user):
+            return None
+        messages.warning(request, mfa_required_message())
+        return redirect("mfa_activate_totp")
