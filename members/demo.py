@@ -112,9 +112,14 @@ def load_members_demo(*, stdout: SupportsWrite[str] | None = None) -> None:
         accounts += created
         Coordinator.objects.get_or_create(user=user, chapter=chapter)
 
-    # An admin and a staff account for the first demo member of each chapter.
+    # An admin and a staff account for one member of each chapter: a founding NCPC where the
+    # chapter has one (the centres with the longest records, and cases in the seed).
     first_per_chapter: dict[int, Member] = {}
-    for member in sorted(members.values(), key=lambda m: m.slug):
+    ranked = sorted(
+        members.values(),
+        key=lambda m: (not m.founding, m.organisation_type != "ncpc", m.slug),
+    )
+    for member in ranked:
         first_per_chapter.setdefault(member.country.chapter_id, member)
     for member in first_per_chapter.values():
         for role in (Role.ADMIN, Role.STAFF):

@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One schema name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {"TierEnum": "members.models.Tier"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "recpnet.schema.add_error_responses",
