@@ -71,6 +71,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _skipped.append(report.nodeid)
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    fuzz = sys.modules.get("tests.api.test_fuzz")
+    if fuzz is not None and fuzz.STATS["requests"]:
+        terminalreporter.write_line(
+            f"API fuzzing: {fuzz.STATS['requests']} requests across "
+            f"{len(fuzz.STATS['operations'])} operations, as {len(fuzz.ROLES)} roles"
+        )
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("RECPNET_FORBID_SKIPS") == "1" and _skipped:
         sys.stderr.write(
@@ -194,8 +203,51 @@ def _database_url() -> str:
     return f"postgres://{auth}{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def broker() -> Iterator[None]:
+    """Send tasks through the real broker (Redis) for this test instead of running them
+    in-process (the test settings' default)."""
+    from recpnet.celery import app
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL")
+    old = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = old
+
+
+def wait_for_idle_worker(name: str, queue: str, timeout: float = 20.0) -> None:
+    """Wait until the queue is empty and the worker runs nothing, so that a test's flush never
+    races a task still writing."""
+    import redis as redis_lib
+
+    from recpnet.celery import app
+
+    client = redis_lib.Redis.from_url(settings.REDIS_URL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        active = app.control.inspect(destination=[name], timeout=0.5).active() or {}
+        if client.llen(queue) == 0 and not any(active.values()):
+            return
+        time.sleep(0.2)
+
+
+@pytest.fixture
 def celery_worker(
+    _celery_worker_process: subprocess.Popen[bytes], broker: None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on Redis for this test (tasks go through the broker)."""
+    yield _celery_worker_process
+    wait_for_idle_worker(_worker_name(), settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+def _worker_name() -> str:
+    return f"test-{os.getpid()}@{os.uname().nodename}"
+
+
+@pytest.fixture(scope="session")
+def _celery_worker_process(
     django_db_setup: None, django_db_blocker: Any
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A real ``celery worker`` process on Redis, using the test database, on a queue of its own.
@@ -240,7 +292,7 @@ def celery_worker(
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"celery worker exited: see {ROOT / '.pytest-worker.log'}")
-        if app.control.ping(timeout=0.5, destination=[f"test-{os.getpid()}@{os.uname().nodename}"]):
+        if app.control.ping(timeout=0.5, destination=[_worker_name()]):
             break
     else:
         proc.kill()

@@ -30,6 +30,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = Path(config.get_str("TEST_MEDIA_ROOT", "/tmp/recpnet-test-media"))  # noqa: S108
+# Tasks run in-process unless a test asks for the real broker (the ``broker`` and
+# ``celery_worker`` fixtures), so no test's commit hands work to a worker that might touch the
+# database while the next test flushes it.
+CELERY_TASK_ALWAYS_EAGER = True
 # A queue of its own per test run, so a worker on the same Redis never takes its tasks.
 CELERY_TASK_DEFAULT_QUEUE = config.get_str("CELERY_QUEUE", f"recpnet-test-{os.getpid()}")
 # Serve static files straight from the source folders (no collectstatic needed here).

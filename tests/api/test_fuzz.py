@@ -24,6 +24,8 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from recpnet.wsgi_app import wsgi_application
 
 ROLES = ("visitor", "staff_a", "coordinator_a", "secretariat")
+# Counted for the run's summary line (tests/conftest.py prints it).
+STATS: dict[str, Any] = {"requests": 0, "operations": set()}
 MAX_EXAMPLES = 25
 # A schema-valid request may still be refused for business reasons (wrong password, a
 # transition the item's state does not allow, another tenant's object): those answers are
@@ -78,3 +80,5 @@ def test_api_never_errors_and_matches_its_schema(
     """Each generated request is sent once per role."""
     for headers in role_headers.values():
         case.call_and_validate(headers=headers, excluded_checks=EXCLUDED_CHECKS)
+        STATS["requests"] += 1
+        STATS["operations"].add(f"{case.method} {case.path}")

@@ -106,7 +106,9 @@ class _broker_down:
 
 
 @pytest.fixture
-def fault_worker(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
+def fault_worker(
+    tmp_path: Path, broker: None
+) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
     """A worker with a prefork pool (one child) on a queue of its own, so it can be killed
     without touching the session's worker."""
     queue = f"recpnet-fault-{os.getpid()}-{time.monotonic_ns()}"
@@ -216,7 +218,9 @@ def test_worker_killed_mid_rollup_runs_the_task_again(tenancy, fault_worker) -> 
     assert stat_services.statistics_rebuild().changed == 0
 
 
-def test_redis_down_writes_commit_pages_work_and_statistics_catch_up(tenancy, client) -> None:
+def test_redis_down_writes_commit_pages_work_and_statistics_catch_up(
+    tenancy, client, broker
+) -> None:
     from django.urls import reverse
 
     slug = tenancy.member_a.slug
@@ -313,7 +317,7 @@ def test_fifty_concurrent_approvals_in_one_chapter_give_exact_totals(
     assert stat_services.statistics_rebuild().changed == 0
 
 
-def test_twenty_concurrent_approvals_of_one_report_exactly_one_succeeds(tenancy) -> None:
+def test_twenty_concurrent_approvals_of_one_report_exactly_one_succeeds(tenancy, broker) -> None:
     report = _submitted_report(tenancy.member_a, tenancy.staff_a, "9")
     outcomes: list[str] = []
     lock = threading.Lock()

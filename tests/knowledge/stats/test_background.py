@@ -37,7 +37,7 @@ def test_worker_turns_an_approval_into_statistics(tenancy, celery_worker):
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_broker_down_approval_commits_and_rebuild_catches_up(tenancy, settings):
+def test_broker_down_approval_commits_and_rebuild_catches_up(tenancy, settings, broker):
     from recpnet.celery import app
 
     def reset_pools() -> None:
