@@ -79,6 +79,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 class CoordinatorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Coordinator
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     chapter = factory.LazyFunction(lambda: chapter("africa"))
