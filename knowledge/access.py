@@ -33,6 +33,15 @@ def can_see(actor: Any, item: Reviewable, roles: Roles | None = None) -> bool:
     return is_reviewer(roles, item.member.country.chapter_id)
 
 
+def can_see_history(actor: Any, item: Reviewable, roles: Roles | None = None) -> bool:
+    """The review history (reviewers' comments and names) is between the member and its
+    reviewers: the member's staff, its chapter's coordinators and the secretariat."""
+    roles = roles or roles_for(actor=actor)
+    return is_member_staff(roles, item.member_id) or is_reviewer(
+        roles, item.member.country.chapter_id
+    )
+
+
 def can_edit(actor: Any, item: Reviewable, roles: Roles | None = None) -> bool:
     roles = roles or roles_for(actor=actor)
     return is_member_staff(roles, item.member_id) and item.is_editable

@@ -135,12 +135,20 @@ def _search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
     return qs
 
 
-def library(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Case]:
-    """Approved cases the actor may see, filtered by the facets and full-text ``q``."""
-    roles = roles_for(actor=actor)
+def library_visible(*, actor: Any) -> QuerySet[Case]:
+    """Approved cases the actor may see: public ones for everyone, network-only ones for the
+    network."""
     qs = _base().filter(status=ReviewStatus.APPROVED)
-    if not (roles.authenticated and sees_network_contacts(actor=actor)):
+    if not sees_network_contacts(actor=actor):
         qs = qs.filter(visibility=Visibility.PUBLIC)
+    return qs
+
+
+def library(
+    *, actor: Any, filters: dict[str, Any] | None = None, visible: QuerySet[Case] | None = None
+) -> QuerySet[Case]:
+    """Approved cases the actor may see, filtered by the facets and full-text ``q``."""
+    qs = visible if visible is not None else library_visible(actor=actor)
     return _apply_filters(qs, filters or {}).order_by("-year", "title", "pk")
 
 
@@ -152,15 +160,12 @@ def cases_for_export(*, actor: Any, filters: dict[str, Any] | None = None) -> Qu
     ).order_by("-year", "title", "pk")
 
 
-def facet_options() -> dict[str, Any]:
-    """Choices for the library's facets: two queries, whatever the number of cases."""
+def facet_options(*, visible: QuerySet[Case]) -> dict[str, Any]:
+    """Choices for the library's facets, from the cases the actor may see (``visible``, from
+    :func:`library_visible`: a network-only case must not reveal its country to the public)."""
     return {
         "chapters": list(Chapter.objects.order_by("position", "name")),
-        "countries": list(
-            Country.objects.filter(
-                code__in=Case.objects.filter(status=ReviewStatus.APPROVED).values("country_id")
-            )
-        ),
+        "countries": list(Country.objects.filter(code__in=visible.values("country_id"))),
     }
 
 
@@ -375,12 +380,17 @@ def change_history(*, actor: Any, limit: int = 200) -> list[Change]:
     sources: list[tuple[str, Any, Any]] = [
         (
             str(_("Case")),
-            Case.history.select_related("history_user").order_by("-history_date")[:limit],
+            # Another tenant's drafts are the member's own business, even for the secretariat.
+            Case.history.exclude(status=ReviewStatus.DRAFT)
+            .select_related("history_user")
+            .order_by("-history_date")[:limit],
             lambda h: (h.title, reverse("knowledge:case-detail", args=[h.public_id])),
         ),
         (
             str(_("Case impact")),
-            CaseImpact.history.select_related("history_user").order_by("-history_date")[:limit],
+            CaseImpact.history.exclude(case__status=ReviewStatus.DRAFT)
+            .select_related("history_user")
+            .order_by("-history_date")[:limit],
             lambda h: (f"{h.indicator_id} {h.value} {h.unit} (case #{h.case_id})", ""),
         ),
         (

@@ -18,7 +18,7 @@ from knowledge import access, rollups
 from knowledge.models import AnnualReport, ReviewStatus, Transition
 from knowledge.models.review import ReviewAction
 from members.models import Member
-from members.selectors import roles_for
+from members.selectors import roles_for, sees_network_contacts
 
 
 def _base() -> QuerySet[AnnualReport]:
@@ -26,10 +26,14 @@ def _base() -> QuerySet[AnnualReport]:
 
 
 def reports_visible_to(*, actor: Any) -> QuerySet[AnnualReport]:
-    """Approved reports for everyone; all of a member's reports for its staff; everything that
-    has left draft for the secretariat, and for a coordinator within their chapters."""
+    """Approved reports for network users (logged-in users of active members, coordinators,
+    the secretariat: the public sees only the statistics, with small cells suppressed); all of
+    a member's reports for its staff; everything that has left draft for the secretariat, and
+    for a coordinator within their chapters."""
     roles = roles_for(actor=actor)
-    visible = Q(status=ReviewStatus.APPROVED)
+    visible = Q(pk__in=[])
+    if sees_network_contacts(actor=actor):
+        visible = Q(status=ReviewStatus.APPROVED)
     if roles.memberships:
         visible |= Q(member_id__in=[m.member_id for m in roles.memberships])
     if roles.secretariat:
@@ -91,13 +95,18 @@ class Workspace:
     comments: dict[int, Transition]
 
 
-def member_reports_workspace(*, member: Member) -> Workspace:
+def member_reports_workspace(*, member: Member, role: str | None) -> Workspace:
     """What is due, drafts, returned items with their comments, and what was approved (the
-    caller has checked the actor's access with ``members.selectors.member_workspace_get``)."""
+    caller has checked the actor's access with ``members.selectors.member_workspace_get``,
+    which gives ``role``: the actor's staff role, or None for the secretariat, who sees
+    everything but the member's drafts)."""
     from knowledge.services.reports import report_due
 
     due_year, deadline = report_due()
-    reports = list(AnnualReport.objects.filter(member=member).order_by("-year"))
+    qs = AnnualReport.objects.filter(member=member)
+    if role is None:
+        qs = qs.exclude(status=ReviewStatus.DRAFT)
+    reports = list(qs.order_by("-year"))
     by_status: dict[str, list[AnnualReport]] = defaultdict(list)
     for r in reports:
         by_status[r.status].append(r)

@@ -85,9 +85,10 @@ def _permalink(case: Case) -> str:
 def library(request: HttpRequest) -> HttpResponse:
     """Approved cases: public ones for everyone, network-only ones for the network."""
     filters = _filters(request)
-    page = Paginator(selectors.library(actor=request.user, filters=filters), 25).get_page(
-        request.GET.get("page")
-    )
+    visible = selectors.library_visible(actor=request.user)
+    page = Paginator(
+        selectors.library(actor=request.user, filters=filters, visible=visible), 25
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -96,7 +97,7 @@ def library(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "filters": filters,
-            "options": selectors.facet_options(),
+            "options": selectors.facet_options(visible=visible),
             "sizes": EnterpriseSize.choices,
             "methodologies": Methodology.choices,
             "themes": THEMES,
@@ -163,7 +164,9 @@ def case_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "actions": actions,
             "can_edit": can_edit,
             "flags": flags,
-            "transitions": review.transitions_of(case) if network or can_edit or actions else [],
+            "transitions": review.transitions_of(case)
+            if access.can_see_history(request.user, case)
+            else [],
             "last_return": review.last_return_comment(case)
             if case.status == ReviewStatus.RETURNED and (can_edit or actions)
             else None,

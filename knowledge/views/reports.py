@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from knowledge import access
 from knowledge.models import ACTIVITY_FIELDS, Indicator, IndicatorCategory
 from knowledge.review import transitions_of
 from knowledge.selectors import reports as selectors
@@ -55,7 +56,7 @@ def _parse_form(request: HttpRequest) -> tuple[dict[str, Any], list[dict[str, An
 @require_GET
 def workspace(request: HttpRequest, slug: str) -> HttpResponse:
     member, role = member_workspace_get(actor=request.user, slug=slug)
-    ws = selectors.member_reports_workspace(member=member)
+    ws = selectors.member_reports_workspace(member=member, role=role)
     return render(request, "knowledge/reports/workspace.html", {"ws": ws, "role": role})
 
 
@@ -152,7 +153,9 @@ def report_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         {
             "report": report,
             "can": selectors.can_act(actor=request.user, report=report),
-            "history": transitions_of(report) if request.user.is_authenticated else [],
+            "history": transitions_of(report)
+            if access.can_see_history(request.user, report)
+            else [],
             "hard_errors": services.report_hard_errors(report) if report.is_editable else {},
         },
     )

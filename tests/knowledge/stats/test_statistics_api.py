@@ -342,7 +342,7 @@ def test_creating_for_another_tenant_is_404(tenancy):
 def test_report_list_filters_and_rejects_a_fractional_year(tenancy):
     make_report(tenancy, year=2013, enterprises_assisted=3)
     make_report(tenancy, member=tenancy.member_b, year=2014, enterprises_assisted=3)
-    client = client_for()
+    client = client_for(tenancy.staff_b)
     listed = client.get("/api/v1/reports/", {"member": "kncpc"}).json()["results"]
     assert [(r["member"], r["year"]) for r in listed] == [("kncpc", 2013)]
     listed = client.get("/api/v1/reports/", {"year": 2014}).json()["results"]
