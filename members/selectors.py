@@ -223,6 +223,14 @@ def member_pending_invitations(*, member: Member) -> QuerySet[Invitation]:
     ).select_related("invited_by")
 
 
+def member_invitation_get(*, actor: Any, member: Member, pk: int) -> Invitation:
+    """One of ``member``'s invitations, for someone who may manage the member (its admins and
+    the secretariat); any other invitation, or any other actor, gets 404."""
+    if not can_manage_member(actor=actor, member=member):
+        raise Http404
+    return get_object_or_404(member.invitations.all(), pk=pk)
+
+
 def invitation_get(*, token: Any) -> Invitation:
     """Invitations are addressed by their unguessable token; unknown tokens are 404."""
     return get_object_or_404(Invitation.objects.select_related("member"), token=token)
@@ -246,6 +254,46 @@ def members_for_secretariat(*, actor: Any) -> QuerySet[Member]:
     if not is_secretariat(actor):
         raise PermissionDenied
     return _members_base().annotate(staff_count=Count("memberships")).order_by("name")
+
+
+MEMBER_EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("slug", "slug"),
+    ("name", "name"),
+    ("country", "country"),
+    ("chapter", "chapter"),
+    ("organisation_type", "organisation_type"),
+    ("tier", "tier"),
+    ("status", "status"),
+    ("joined_on", "joined_on"),
+    ("founding", "founding"),
+    ("established", "established"),
+    ("website", "website"),
+    ("contact_email", "contact_email"),
+    ("staff", "staff"),
+)
+
+
+def member_export_rows(*, actor: Any) -> list[dict[str, Any]]:
+    """Every member as a row of :data:`MEMBER_EXPORT_COLUMNS` (secretariat), for
+    :func:`recpnet.exports.export_response`."""
+    return [
+        {
+            "slug": m.slug,
+            "name": m.name,
+            "country": m.country_id,
+            "chapter": m.country.chapter.slug,
+            "organisation_type": m.organisation_type,
+            "tier": m.tier,
+            "status": m.status,
+            "joined_on": m.joined_on,
+            "founding": m.founding,
+            "established": m.established,
+            "website": m.website,
+            "contact_email": m.contact_email,
+            "staff": m.staff_count,  # type: ignore[attr-defined]
+        }
+        for m in members_for_secretariat(actor=actor)
+    ]
 
 
 def member_counts(*, actor: Any) -> dict[str, dict[str, int]]:

@@ -275,6 +275,27 @@ def member_update(*, actor: Any, member: Member, **fields: Any) -> Member:
     return member
 
 
+# The network's history starts here: an earlier date is a typo (0001-01-01), and would make the
+# growth figures start in year 1.
+EARLIEST_EFFECTIVE_ON = dt.date(1990, 1, 1)
+
+
+def _check_effective_on(effective_on: dt.date | None, *, future: str) -> dt.date:
+    """``effective_on`` (today when empty), from :data:`EARLIEST_EFFECTIVE_ON` to today."""
+    today = timezone.localdate()
+    effective_on = effective_on or today
+    if effective_on > today:
+        raise ValidationError({"effective_on": future})
+    if effective_on < EARLIEST_EFFECTIVE_ON:
+        raise ValidationError(
+            {
+                "effective_on": _("Enter a date from %(earliest)s on.")
+                % {"earliest": EARLIEST_EFFECTIVE_ON.isoformat()}
+            }
+        )
+    return effective_on
+
+
 @transaction.atomic
 def member_change_tier(
     *, actor: Any, member: Member, tier: str, effective_on: dt.date | None, reason: str
@@ -284,12 +305,9 @@ def member_change_tier(
     if tier not in Tier.values:
         raise ValidationError({"tier": _("Unknown tier “%(tier)s”.") % {"tier": tier}})
     reason = _required_text(reason, "reason", _("Give the reason for the tier change."))
-    today = timezone.localdate()
-    effective_on = effective_on or today
-    if effective_on > today:
-        raise ValidationError(
-            {"effective_on": _("A tier change cannot take effect in the future.")}
-        )
+    effective_on = _check_effective_on(
+        effective_on, future=_("A tier change cannot take effect in the future.")
+    )
     member = Member.objects.select_for_update().get(pk=member.pk)
     latest = member.tier_changes.order_by("-effective_on", "-recorded_at", "-pk").first()
     if latest is not None and latest.effective_on <= effective_on and latest.tier == tier:
@@ -329,12 +347,9 @@ def member_change_status(
     if status not in Status.values:
         raise ValidationError({"status": _("Unknown status “%(s)s”.") % {"s": status}})
     reason = _required_text(reason, "reason", _("Give the reason for the status change."))
-    today = timezone.localdate()
-    effective_on = effective_on or today
-    if effective_on > today:
-        raise ValidationError(
-            {"effective_on": _("A status change cannot take effect in the future.")}
-        )
+    effective_on = _check_effective_on(
+        effective_on, future=_("A status change cannot take effect in the future.")
+    )
     member = Member.objects.select_for_update().get(pk=member.pk)
     if status not in STATUS_TRANSITIONS[member.status]:
         raise ConflictError(

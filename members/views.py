@@ -4,7 +4,6 @@ secretariat's lists. Thin: parse, call one selector or service, render."""
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chapters.selectors import chapters_ordered
 from recpnet.exceptions import ConflictError
+from recpnet.exports import export_response
 
 from . import selectors, services
 from .forms import (
@@ -185,9 +185,7 @@ def staff_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     member, _role = selectors.member_workspace_get(actor=request.user, slug=slug)
     _require_manager(request, member)
-    invitation = member.invitations.filter(pk=pk).first()
-    if invitation is None:
-        raise Http404
+    invitation = selectors.member_invitation_get(actor=request.user, member=member, pk=pk)
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
         messages.success(request, _("Invitation withdrawn."))
@@ -521,64 +519,22 @@ def secretariat_members(request: HttpRequest) -> HttpResponse:
     )
 
 
-EXPORT_COLUMNS = [
-    ("slug", "slug"),
-    ("name", "name"),
-    ("country", "country_id"),
-    ("chapter", "country.chapter.slug"),
-    ("organisation_type", "organisation_type"),
-    ("tier", "tier"),
-    ("status", "status"),
-    ("joined_on", "joined_on"),
-    ("founding", "founding"),
-    ("established", "established"),
-    ("website", "website"),
-    ("contact_email", "contact_email"),
-    ("staff", "staff_count"),
-]
-
-
-def _export_rows(request: HttpRequest) -> list[list[Any]]:
-    rows = []
-    for m in selectors.members_for_secretariat(actor=request.user):
-        row = []
-        for _label, path in EXPORT_COLUMNS:
-            value: Any = m
-            for part in path.split("."):
-                value = getattr(value, part)
-            row.append(value if value is not None else "")
-        rows.append(row)
-    return rows
+def _export(request: HttpRequest, fmt: str) -> HttpResponse:
+    return export_response(
+        rows=selectors.member_export_rows(actor=request.user),
+        columns=selectors.MEMBER_EXPORT_COLUMNS,
+        fmt=fmt,
+        filename="recpnet-members",
+    )
 
 
 @login_required
 @require_GET
 def export_csv(request: HttpRequest) -> HttpResponse:
-    rows = _export_rows(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="recpnet-members.csv"'
-    writer = csv.writer(response)
-    writer.writerow([label for label, _path in EXPORT_COLUMNS])
-    writer.writerows(rows)
-    return response
+    return _export(request, "csv")
 
 
 @login_required
 @require_GET
 def export_xlsx(request: HttpRequest) -> HttpResponse:
-    from openpyxl import Workbook
-
-    rows = _export_rows(request)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Members")
-    sheet.append([label for label, _path in EXPORT_COLUMNS])
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="recpnet-members.xlsx"'
-    return response
+    return _export(request, "xlsx")

@@ -8,16 +8,20 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 
 
 class RejectNulBytesMiddleware:
-    """A NUL character in the query string or a form can never be stored (PostgreSQL text has
-    none) and only ever comes from a broken or hostile client: answer 400 before any view."""
+    """A NUL character in the path, the query string or a form can never be stored or looked
+    up (PostgreSQL text has none) and only ever comes from a broken or hostile client: answer
+    400 before any view."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        bad = next(
-            (k for k, v in request.GET.lists() if "\x00" in k or any("\x00" in x for x in v)), None
-        )
+        bad = "path" if "\x00" in request.path else None
+        if bad is None:
+            bad = next(
+                (k for k, v in request.GET.lists() if "\x00" in k or any("\x00" in x for x in v)),
+                None,
+            )
         if (
             bad is None
             and request.method == "POST"

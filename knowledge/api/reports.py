@@ -27,14 +27,18 @@ class ImpactSerializer(serializers.Serializer[Any]):
     unit = serializers.CharField(allow_blank=True, required=False, default="")
 
 
+def _counter() -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=0, max_value=services.ACTIVITY_MAX, required=False)
+
+
 class ActivitySerializer(serializers.Serializer[Any]):
-    enterprises_assisted = serializers.IntegerField(min_value=0, required=False)
-    assessments_completed = serializers.IntegerField(min_value=0, required=False)
-    people_trained = serializers.IntegerField(min_value=0, required=False)
-    outreach_events = serializers.IntegerField(min_value=0, required=False)
-    policy_engagements = serializers.IntegerField(min_value=0, required=False)
-    options_identified = serializers.IntegerField(min_value=0, required=False)
-    options_implemented = serializers.IntegerField(min_value=0, required=False)
+    enterprises_assisted = _counter()
+    assessments_completed = _counter()
+    people_trained = _counter()
+    outreach_events = _counter()
+    policy_engagements = _counter()
+    options_identified = _counter()
+    options_implemented = _counter()
 
 
 class ReportSerializer(serializers.Serializer[AnnualReport]):

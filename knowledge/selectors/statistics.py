@@ -7,6 +7,7 @@ Public callers (visitors and users outside the network) get every cell with fewe
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,7 +21,6 @@ from chapters.models import Chapter, Country
 from knowledge import rollups
 from knowledge.models import (
     ACTIVITY_FIELDS,
-    AnnualReport,
     Indicator,
     ReviewStatus,
     Statistic,
@@ -76,21 +76,46 @@ def sees_all(*, actor: Any) -> bool:
     return sees_network_contacts(actor=actor)
 
 
+# What a scope's value may look like, checked before it reaches a query: anything else (a NUL,
+# a 300-character string) is a 404 rather than a database error.
+_SCOPE_VALUE = {
+    "chapter": re.compile(r"[a-z0-9-]{1,50}"),
+    "country": re.compile(r"[A-Za-z]{2}"),
+    "sector": re.compile(r"[A-Za-z]"),
+}
+
+
+def _check_scope_value(kind: str, value: str) -> None:
+    if kind == "tier":
+        ok = value in Tier.values
+    else:
+        pattern = _SCOPE_VALUE.get(kind)
+        ok = pattern is not None and pattern.fullmatch(value) is not None
+    if not ok:
+        raise Http404
+
+
 def parse_scope(scope: str) -> str:
-    """A valid scope or 404."""
+    """A well-formed scope or 404: ``global``, ``chapter:<slug>``, ``country:<ISO2>``,
+    ``sector:<ISIC section>`` or ``tier:<tier>`` (ISO2 and section in any case)."""
     scope = (scope or "global").strip()
-    kind = rollups.scope_kind(scope)
-    if kind == "country":
-        scope = f"country:{rollups.scope_value(scope).upper()}"
-    elif kind == "sector":
-        scope = f"sector:{rollups.scope_value(scope).upper()[:1]}"
+    if scope == "global":
+        return scope
+    kind, value = rollups.scope_kind(scope), rollups.scope_value(scope)
+    _check_scope_value(kind, value)
+    if kind in ("country", "sector"):
+        scope = f"{kind}:{value.upper()}"
     if not rollups.is_valid_scope(scope):
         raise Http404
     return scope
 
 
 def scope_label(scope: str) -> str:
+    """The name of what ``scope`` covers; 404 when it names no chapter, country, ISIC section
+    or tier."""
     kind, value = rollups.scope_kind(scope), rollups.scope_value(scope)
+    if kind != "global":
+        _check_scope_value(kind, value)
     if kind == "global":
         return str(_("Global network"))
     if kind == "chapter":
@@ -137,9 +162,11 @@ def statistics_rows(
     indicator: str | None = None,
     scope_prefix: str | None = None,
     public: bool | None = None,
+    with_computed_at: bool = False,
 ) -> list[dict[str, Any]]:
     """Stored statistic rows as dicts, suppressed for the public (``public``: the caller has
-    already worked out whether the actor is outside the network)."""
+    already worked out whether the actor is outside the network). Each row's own computation
+    time only when asked for (exports): the pages show the scope's as-of time instead."""
     qs: QuerySet[Statistic] = Statistic.objects.all()
     if scope:
         qs = qs.filter(scope=scope)
@@ -153,7 +180,9 @@ def statistics_rows(
         public = not sees_all(actor=actor)
     fields: tuple[str, ...] = ("scope", "year", "indicator", "unit", "source", "total")
     fields += ("n_items",)
-    fields += ("n_enterprises", "n_members", "median", "p25", "p75", "computed_at")
+    fields += ("n_enterprises", "n_members", "median", "p25", "p75")
+    if with_computed_at:
+        fields += ("computed_at",)
     return [
         _suppress(row, public) for row in qs.order_by("scope", "year", "indicator").values(*fields)
     ]
@@ -349,10 +378,14 @@ def _case_scope_q(scope: str) -> Q:
 
 
 def drilldown(*, actor: Any, scope: str, year: int) -> dict[str, Any]:
-    """The approved reports and cases behind the figures of ``scope`` in ``year``. Cases come
-    through the case library's own selector (visibility rules and enterprise names are its)."""
+    """The approved reports and cases behind the figures of ``scope`` in ``year``, each through
+    its own selector: reports are network data (the public sees the statistics only, with small
+    cells suppressed), and the case library keeps its visibility rules and enterprise names."""
+    from knowledge.selectors.reports import reports_visible_to
+
     reports = list(
-        AnnualReport.objects.filter(status=ReviewStatus.APPROVED, year=year)
+        reports_visible_to(actor=actor)
+        .filter(status=ReviewStatus.APPROVED, year=year)
         .filter(_report_scope_q(scope))
         .select_related("member__country")
         .order_by("member__name")

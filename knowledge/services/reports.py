@@ -108,7 +108,12 @@ def _clean_impacts(*, impacts: Iterable[ImpactInput], year: int) -> list[ReportI
     return rows
 
 
+# The counters are PostgreSQL ``integer`` columns: a larger number would fail the write.
+ACTIVITY_MAX = 2_147_483_647
+
+
 def _clean_activity(activity: Mapping[str, Any]) -> dict[str, int]:
+    """Whole numbers from 0 to :data:`ACTIVITY_MAX`; errors name the counter."""
     out: dict[str, int] = {}
     errors: dict[str, str] = {}
     for name, raw in activity.items():
@@ -122,6 +127,9 @@ def _clean_activity(activity: Mapping[str, Any]) -> dict[str, int]:
             continue
         if value < 0:
             errors[name] = _("Enter a number of zero or more.")
+            continue
+        if value > ACTIVITY_MAX:
+            errors[name] = _("Enter a number of at most %(max)s.") % {"max": f"{ACTIVITY_MAX:,}"}
             continue
         out[name] = value
     if errors:

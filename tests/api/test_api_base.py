@@ -150,3 +150,14 @@ def test_nul_bytes_in_a_query_are_a_400_naming_the_parameter(client, db) -> None
         "name": ["The value contains a NUL character, which is not allowed."]
     }
     assert client.get("/members/?q=%00").status_code == 400
+
+
+def test_nul_bytes_in_the_path_are_a_400(client, db) -> None:
+    response = client.get("/api/v1/members/a%00b/")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "path": ["The value contains a NUL character, which is not allowed."]
+    }
+    response = client.get("/statistics/countries/a%00/")
+    assert response.status_code == 400
+    assert response.content == b"path: The value contains a NUL character, which is not allowed."

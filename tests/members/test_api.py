@@ -152,3 +152,19 @@ def test_growth_api_is_a_list(tenancy: Any) -> None:
     response = _client().get("/api/v1/network/growth/")
     assert response.status_code == 200
     assert isinstance(response.json(), list)
+
+
+@pytest.mark.parametrize("effective_on", ["0001-01-01", "1989-12-31"])
+def test_tier_change_before_1990_is_400_naming_effective_on(
+    tenancy: Any, effective_on: str
+) -> None:
+    response = _client(tenancy.secretariat).post(
+        "/api/v1/members/kncpc/tier/",
+        {"tier": "associate", "effective_on": effective_on, "reason": "Eligible"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    fields = response.json()["error"]["fields"]
+    assert list(fields) == ["effective_on"]
+    assert "1990-01-01" in fields["effective_on"][0]
+    assert not TierChange.objects.exists()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from members import selectors, services
@@ -178,6 +179,14 @@ def test_tier_change_emails_the_admins_on_commit(
         ({"tier": "gold", "reason": "x"}, "tier"),
         (
             {"tier": Tier.ASSOCIATE, "reason": "x", "effective_on": dt.date(2999, 1, 1)},
+            "effective_on",
+        ),
+        (
+            {"tier": Tier.ASSOCIATE, "reason": "x", "effective_on": dt.date(1, 1, 1)},
+            "effective_on",
+        ),
+        (
+            {"tier": Tier.ASSOCIATE, "reason": "x", "effective_on": dt.date(1989, 12, 31)},
             "effective_on",
         ),
     ],
@@ -482,3 +491,57 @@ def test_second_application_from_the_same_organisation_is_rejected(tenancy: Any)
         _apply(tenancy.outsider, name=tenancy.member_a.name.lower())
     assert "already a member" in exc.value.message_dict["name"][0]
     assert _counts() == before
+
+
+@pytest.mark.parametrize("effective_on", [dt.date(1, 1, 1), dt.date(1989, 12, 31)])
+def test_status_change_before_1990_is_refused(tenancy: Any, effective_on: dt.date) -> None:
+    before = _counts()
+    with pytest.raises(ValidationError) as exc:
+        services.member_change_status(
+            actor=tenancy.secretariat,
+            member=tenancy.member_a,
+            status=Status.SUSPENDED,
+            reason="x",
+            effective_on=effective_on,
+        )
+    assert list(exc.value.message_dict) == ["effective_on"]
+    assert "1990-01-01" in exc.value.message_dict["effective_on"][0]
+    assert _counts() == before
+    tenancy.member_a.refresh_from_db()
+    assert tenancy.member_a.status == Status.ACTIVE
+
+
+def test_effective_on_1990_01_01_is_the_earliest_accepted(tenancy: Any) -> None:
+    change = services.member_change_tier(
+        actor=tenancy.secretariat,
+        member=tenancy.member_a,
+        tier=Tier.ASSOCIATE,
+        effective_on=dt.date(1990, 1, 1),
+        reason="Founding associate",
+    )
+    assert change.effective_on == dt.date(1990, 1, 1)
+
+
+def test_member_invitation_get_is_the_managers_of_that_member_only(tenancy: Any) -> None:
+    invitation = services.invitation_create(
+        actor=tenancy.admin_a, member=tenancy.member_a, email="new@example.org"
+    )
+    for actor in (tenancy.admin_a, tenancy.secretariat):
+        got = selectors.member_invitation_get(
+            actor=actor, member=tenancy.member_a, pk=invitation.pk
+        )
+        assert got == invitation
+    # Another member's admin, naming its own member or the invitation's, gets 404 alike.
+    with pytest.raises(Http404):
+        selectors.member_invitation_get(
+            actor=tenancy.admin_b, member=tenancy.member_b, pk=invitation.pk
+        )
+    with pytest.raises(Http404):
+        selectors.member_invitation_get(
+            actor=tenancy.admin_b, member=tenancy.member_a, pk=invitation.pk
+        )
+    for who in ("staff_a", "coordinator_a", "outsider"):
+        with pytest.raises(Http404):
+            selectors.member_invitation_get(
+                actor=getattr(tenancy, who), member=tenancy.member_a, pk=invitation.pk
+            )

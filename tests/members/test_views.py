@@ -210,14 +210,90 @@ def test_secretariat_tier_change_page(client: Any, tenancy: Any) -> None:
     assert "2013-05-01" in page or "May 1, 2013" in page
 
 
+EXPORT_HEADINGS = [
+    "slug",
+    "name",
+    "country",
+    "chapter",
+    "organisation_type",
+    "tier",
+    "status",
+    "joined_on",
+    "founding",
+    "established",
+    "website",
+    "contact_email",
+    "staff",
+]
+
+
+def _csv_rows(response: Any) -> list[list[str]]:
+    import csv
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(response.content.decode("utf-8-sig").splitlines()))
+
+
+def _xlsx_rows(response: Any) -> list[list[Any]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    assert sheet is not None
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
 def test_exports(client: Any, tenancy: Any) -> None:
     client.force_login(tenancy.secretariat)
-    csv = client.get(reverse("members:export_csv")).content.decode().splitlines()
-    assert csv[0].startswith("slug,name,country,chapter")
-    assert any(line.startswith("kncpc,") for line in csv)
+    rows = _csv_rows(client.get(reverse("members:export_csv")))
+    assert rows[0] == EXPORT_HEADINGS
+    kncpc = dict(zip(rows[0], next(r for r in rows if r[0] == "kncpc"), strict=True))
+    assert (kncpc["country"], kncpc["chapter"], kncpc["staff"]) == ("KE", "africa", "2")
     xlsx = client.get(reverse("members:export_xlsx"))
     assert xlsx.content[:2] == b"PK"
+    assert xlsx["Content-Disposition"] == 'attachment; filename="recpnet-members.xlsx"'
+    sheet = _xlsx_rows(xlsx)
+    assert sheet[0] == EXPORT_HEADINGS
+    assert {r[0] for r in sheet[1:]} == {"kncpc", "cnpml-colombia"}
     services.member_change_status(
         actor=tenancy.secretariat, member=tenancy.member_a, status="suspended", reason="x"
     )
     assert "kncpc" in client.get(reverse("members:export_csv")).content.decode()
+
+
+def test_exports_neutralise_formulas_in_member_text(client: Any, tenancy: Any) -> None:
+    formula = '=HYPERLINK("http://evil","x")'
+    Member.objects.filter(pk=tenancy.member_a.pk).update(name=formula)
+    client.force_login(tenancy.secretariat)
+    rows = _csv_rows(client.get(reverse("members:export_csv")))
+    names = [r[1] for r in rows[1:]]
+    assert "'" + formula in names
+    assert formula not in names
+    sheet = _xlsx_rows(client.get(reverse("members:export_xlsx")))
+    assert "'" + formula in [r[1] for r in sheet[1:]]
+
+
+def test_status_change_page_refuses_a_date_before_1990(client: Any, tenancy: Any) -> None:
+    client.force_login(tenancy.secretariat)
+    response = client.post(
+        reverse("members:change_status", args=["kncpc"]),
+        {"status": "suspended", "effective_on": "0001-01-01", "reason": "Typo"},
+    )
+    assert response.status_code == 400
+    assert "Enter a date from 1990-01-01 on." in response.content.decode()
+    tenancy.member_a.refresh_from_db()
+    assert tenancy.member_a.status == Status.ACTIVE
+
+
+def test_revoking_another_members_invitation_is_404(client: Any, tenancy: Any) -> None:
+    invitation = services.invitation_create(
+        actor=tenancy.admin_b, member=tenancy.member_b, email="b-new@example.org"
+    )
+    client.force_login(tenancy.admin_a)
+    response = client.post(reverse("members:invitation_revoke", args=["kncpc", invitation.pk]))
+    assert response.status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
