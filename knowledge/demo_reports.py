@@ -3,8 +3,10 @@
 The seed gives no member-year totals that can be attributed honestly (see demo_data.REPORTS),
 so each member with approved demo cases in a year gets a report whose totals equal the sum of
 those cases (the least a report may give) and whose activity counters count them. Reports are
-written, submitted and approved through the services and the shared workflow; then the
-statistics are rebuilt. Idempotent: an existing report is left as it is.
+written and submitted by the member's staff (a reporting account is added to members that have
+no demo account) and approved by their chapter's coordinator, through the services and the
+shared workflow; then the statistics are rebuilt. Idempotent: an existing report is left as it
+is, and a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -13,15 +15,47 @@ from typing import Any
 
 from django.db.models import Count
 
+from chapters.models import Coordinator
 from knowledge.models import AnnualReport, Case, ReviewStatus
 from knowledge.services import reports as services
 from knowledge.services.statistics import statistics_rebuild
-from members.models import Membership
+from members.demo import DEMO_DOMAIN
+from members.models import Member, Membership, Role
 from recpnet.models import User
 
 
+def _reporting_staff(member: Member) -> Any:
+    """A staff account of ``member``: its first one, or a reporting account made for the demo
+    (no usable password: nobody logs in with it)."""
+    membership = (
+        Membership.objects.filter(member=member).select_related("user").order_by("pk").first()
+    )
+    if membership is not None:
+        return membership.user
+    email = f"reports@{member.slug}.{DEMO_DOMAIN}"
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email=email, password=None, name=f"{member.name} (reporting)"
+        )
+    Membership.objects.get_or_create(user=user, member=member, defaults={"role": Role.STAFF})
+    return user
+
+
+def _reviewer(member: Member) -> Any:
+    """The member's chapter coordinator, or the secretariat standing in for the chapter."""
+    coordinator = (
+        Coordinator.objects.filter(chapter_id=member.country.chapter_id)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if coordinator is not None:
+        return coordinator.user
+    return User.objects.filter(is_secretariat=True).order_by("pk").first()
+
+
 def load_reports_demo(*, stdout: Any = None) -> int:
-    approver = User.objects.filter(is_secretariat=True).order_by("pk").first()
     groups = (
         Case.objects.filter(status=ReviewStatus.APPROVED)
         .values("member_id", "year")
@@ -32,12 +66,10 @@ def load_reports_demo(*, stdout: Any = None) -> int:
     for g in groups:
         if AnnualReport.objects.filter(member_id=g["member_id"], year=g["year"]).exists():
             continue
-        staff = (
-            Membership.objects.filter(member_id=g["member_id"])
-            .select_related("user", "member")
-            .first()
-        )
-        if staff is None or approver is None:
+        member = Member.objects.select_related("country").get(pk=g["member_id"])
+        staff = _reporting_staff(member)
+        approver = _reviewer(member)
+        if approver is None:
             continue
         sums = services.approved_case_sums(member_id=g["member_id"], year=g["year"])
         activity = {
@@ -54,13 +86,13 @@ def load_reports_demo(*, stdout: Any = None) -> int:
             impacts.append({"indicator": code, "value": total, "unit": unit})
         impacts = [_with_unit(i) for i in impacts]
         report = services.report_create(
-            member=staff.member,
+            member=member,
             year=g["year"],
-            actor=staff.user,
+            actor=staff,
             activity=activity,
             impacts=impacts,
         )
-        report = services.report_submit(report=report, actor=staff.user)
+        report = services.report_submit(report=report, actor=staff)
         services.report_approve(report=report, actor=approver, comment="Demo data")
         created += 1
     result = statistics_rebuild()

@@ -133,7 +133,9 @@ def drilldown(request: HttpRequest, scope: str, year: int) -> HttpResponse:
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     scope = selectors.parse_scope(request.GET.get("scope", "global"))
     selectors.scope_label(scope)
-    rows = selectors.statistics_rows(actor=request.user, scope=scope, year=_year(request))
+    rows = selectors.statistics_rows(
+        actor=request.user, scope=scope, year=_year(request), with_computed_at=True
+    )
     return export_response(
         rows=rows, columns=EXPORT_COLUMNS, fmt=fmt, filename=f"statistics {scope}"
     )
