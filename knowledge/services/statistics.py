@@ -119,10 +119,12 @@ def _recompute_locked(wanted: list[rollups.Slice]) -> int:
 
 
 @transaction.atomic
-def statistics_rebuild() -> RebuildResult:
+def statistics_rebuild(*, expect_changes: bool = False) -> RebuildResult:
     """Recompute every slice from source and write only what differs; the nightly job and
     ``manage.py rebuild_statistics``. After correct incremental work there is nothing to change;
-    what it did change is returned (and logged) because it points at a missed recompute."""
+    what it did change is returned (and logged as a warning) because it points at a missed
+    recompute. ``expect_changes`` is for callers that have just loaded data in bulk (the
+    demo), where changes are the point and are logged at INFO."""
     _lock(None)
     fresh = rollups.compute(None)
     now = timezone.now()
@@ -167,7 +169,7 @@ def statistics_rebuild() -> RebuildResult:
     transaction.on_commit(lambda: _record_new_slices(new_slices, now))
     result = RebuildResult(len(create), len(update), len(deleted), len(new_slices), tuple(changes))
     if result.changed:
-        logger.warning(
+        (logger.info if expect_changes else logger.warning)(
             "statistics rebuild changed %s rows (%s created, %s updated, %s deleted): %s",
             result.changed,
             result.created,
