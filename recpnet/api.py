@@ -163,6 +163,30 @@ class TokenThrottle(AnonRateThrottle):
 class TokenRequestSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=12,
+        help_text="The current code from the authenticator app, for accounts that use "
+        "two-factor authentication.",
+    )
+
+
+def _check_second_factor(user: Any, code: str) -> None:
+    """A token is a log-in: an account with an authenticator app must give its current code
+    (each code works once), so the API is no way around two-factor authentication."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        return
+    if not code.strip():
+        raise exceptions.ValidationError(
+            {"code": ["This account uses two-factor authentication: give the current code."]}
+        )
+    if not TOTP(authenticator).validate_code(code.strip()):
+        raise exceptions.ValidationError({"code": ["This code is not valid (or was used)."]})
 
 
 class TokenView(APIView):
@@ -196,5 +220,6 @@ class TokenView(APIView):
             raise exceptions.ValidationError(
                 {"email": ["Verify this email address first (see the link we sent)."]}
             )
+        _check_second_factor(user, data.validated_data.get("code", ""))
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

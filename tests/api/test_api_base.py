@@ -161,3 +161,30 @@ def test_nul_bytes_in_the_path_are_a_400(client, db) -> None:
     response = client.get("/statistics/countries/a%00/")
     assert response.status_code == 400
     assert response.content == b"path: The value contains a NUL character, which is not allowed."
+
+
+def test_token_for_an_account_with_totp_needs_the_current_code(client, db) -> None:
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    user = factories.UserFactory()
+    secret = factories.enrol_totp(user)
+
+    def ask(**extra):
+        return client.post(
+            "/api/v1/auth/token/",
+            {"email": user.email, "password": factories.PASSWORD, **extra},
+            content_type="application/json",
+        )
+
+    missing = ask()
+    assert missing.status_code == 400
+    assert set(missing.json()["error"]["fields"]) == {"code"}
+    assert ask(code="000000").status_code in (400,)
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    granted = ask(code=code)
+    assert granted.status_code == 200, granted.json()
+    assert len(granted.json()["token"]) == 40
+    replay = ask(code=code)
+    assert replay.status_code == 400  # each code works once
