@@ -3,7 +3,9 @@
 Each transition is one conditional UPDATE (``WHERE status IN (allowed states)``), so when two
 reviewers act on the same item at once exactly one succeeds and the other gets a
 :class:`~recpnet.exceptions.ConflictError` (API 409). Every transition is recorded, and the
-hooks registered with :func:`on_transition` (emails, statistics) run after the commit.
+hooks registered with :func:`on_transition` (emails, statistics) run after the commit. The
+UPDATE bypasses simple_history's signals, so the new state is added to the item's history
+(with the actor) explicitly.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from members.selectors import roles_for
 from recpnet.exceptions import ConflictError
+from recpnet.history import record_change
 
 from . import access
 from .models.review import Reviewable, ReviewAction, ReviewStatus, Transition
@@ -163,6 +166,7 @@ def transition(
         comment=comment,
     )
     item.refresh_from_db()
+    record_change(item, actor=actor)
     transaction.on_commit(lambda: _run_hooks(item, action, actor, comment))
     return item
 

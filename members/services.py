@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from chapters.models import Coordinator, Country
 from recpnet.exceptions import ConflictError
+from recpnet.history import record_change
 
 from . import evidence
 from .emails import absolute, send_on_commit
@@ -878,6 +879,9 @@ def _lapse(*, member: Member, last_year: int) -> bool:
         status=Status.LAPSED, updated_at=timezone.now()
     ):
         return False
+    member.refresh_from_db()
+    # The conditional UPDATE sends no signal; the lapse is the system's, so no user.
+    record_change(member, actor=None)
     _record_status(
         member=member,
         status=Status.LAPSED,
@@ -886,7 +890,6 @@ def _lapse(*, member: Member, last_year: int) -> bool:
         % {"a": last_year - 1, "b": last_year},
         actor=None,
     )
-    member.status = Status.LAPSED
     send_on_commit(
         "lapsed",
         to=[*_admin_emails(member), member.contact_email],

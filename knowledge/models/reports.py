@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .catalogue import Indicator
 from .review import Reviewable
@@ -36,6 +37,7 @@ class AnnualReport(Reviewable):
     options_identified = models.PositiveIntegerField(_("options identified"), default=0)
     options_implemented = models.PositiveIntegerField(_("options implemented"), default=0)
     notes = models.TextField(_("notes"), blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ("-year", "member__name")
@@ -79,6 +81,7 @@ class ReportImpact(models.Model):
     stored_value = models.DecimalField(
         _("value in the stored unit"), max_digits=24, decimal_places=6
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ("indicator__position", "indicator__code")

@@ -31,6 +31,7 @@ from members.selectors import Roles, member_workspace_get, roles_for, sees_netwo
 
 from .. import access
 from ..models import (
+    AnnualReport,
     Case,
     CaseAttachment,
     CaseImpact,
@@ -370,8 +371,8 @@ class Change:
 
 
 def change_history(*, actor: Any, limit: int = 200) -> list[Change]:
-    """Who changed what and when in cases, impacts, indicators and exchange rates
-    (secretariat only). Constant in queries: one per history table."""
+    """Who changed what and when in cases, impacts, annual reports, indicators and exchange
+    rates (secretariat only). Constant in queries: one per history table."""
     if not roles_for(actor=actor).secretariat:
         raise PermissionDenied(_("The change history is for the secretariat."))
     from django.urls import reverse
@@ -392,6 +393,17 @@ def change_history(*, actor: Any, limit: int = 200) -> list[Change]:
             .select_related("history_user")
             .order_by("-history_date")[:limit],
             lambda h: (f"{h.indicator_id} {h.value} {h.unit} (case #{h.case_id})", ""),
+        ),
+        (
+            str(_("Annual report")),
+            # Same rule as cases: a draft report is private to its member.
+            AnnualReport.history.exclude(status=ReviewStatus.DRAFT)
+            .select_related("history_user", "member")
+            .order_by("-history_date")[:limit],
+            lambda h: (
+                f"{h.member.name} — {h.year}",
+                reverse("knowledge:report-detail", args=[h.member.slug, h.year]),
+            ),
         ),
         (
             str(_("Indicator")),

@@ -28,6 +28,7 @@ from chapters.models import Country
 from members.models import Member
 from members.selectors import Roles, roles_for
 from recpnet.exceptions import ConflictError
+from recpnet.history import history_user
 
 from .. import access, review, units
 from ..models import (
@@ -369,21 +370,28 @@ def case_build(
     return CaseDraft(case=case, impacts=built_impacts, figures=built_figures)
 
 
-def _save_draft(draft: CaseDraft) -> Case:
+def _save_draft(draft: CaseDraft, *, actor: Any = None) -> Case:
+    """Write a built case and replace its impacts/figures; every row's history is attributed
+    to ``actor`` (needed where there is no request, e.g. an import run by the worker)."""
     case = draft.case
-    case.save()
+    with history_user(actor, case):
+        case.save()
     if draft.impacts is not None:
         for old in case.impacts.all():
-            old.delete()
+            with history_user(actor, old):
+                old.delete()
         for impact in draft.impacts:
             impact.case = case
-            impact.save()
+            with history_user(actor, impact):
+                impact.save()
     if draft.figures is not None:
         for old_figure in case.figures.all():
-            old_figure.delete()
+            with history_user(actor, old_figure):
+                old_figure.delete()
         for figure in draft.figures:
             figure.case = case
-            figure.save()
+            with history_user(actor, figure):
+                figure.save()
     _refresh_search_vector(case)
     return case
 
@@ -417,7 +425,7 @@ def case_create(
         raise Http404
     draft = case_build(member=member, fields=fields, impacts=impacts or [], figures=figures or [])
     draft.case.created_by = actor
-    return _save_draft(draft)
+    return _save_draft(draft, actor=actor)
 
 
 def _check_can_edit(*, actor: Any, case: Case) -> None:
@@ -455,7 +463,7 @@ def case_update(
         member=case.member, fields=fields, impacts=impacts, figures=figures, case=locked
     )
     draft.case.version = locked.version + 1
-    return _save_draft(draft)
+    return _save_draft(draft, actor=actor)
 
 
 def case_check_submittable(case: Case) -> None:
@@ -665,7 +673,7 @@ def case_import_validate(
 def _import_write(*, actor: Any, drafts: Sequence[CaseDraft]) -> int:
     for draft in drafts:
         draft.case.created_by = actor
-        _save_draft(draft)
+        _save_draft(draft, actor=actor)
     return len(drafts)
 
 

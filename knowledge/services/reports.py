@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from knowledge import access, review, rollups, units
 from knowledge.models import (
@@ -34,6 +35,7 @@ from knowledge.models.review import ReviewAction
 from members.models import Member, Membership, Status
 from members.selectors import roles_for
 from recpnet.exceptions import ConflictError
+from recpnet.history import history_user, record_change
 
 from .statistics import statistics_mark_dirty
 
@@ -261,7 +263,7 @@ def report_create(
     )
     _check_options(report)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), history_user(actor, report):
             report.save()
     except IntegrityError:
         # A concurrent create for the same member and year won the race.
@@ -273,7 +275,7 @@ def report_create(
         ) from None
     for row in rows:
         row.report = report
-    ReportImpact.objects.bulk_create(rows)
+    bulk_create_with_history(rows, ReportImpact, default_user=actor)
     return report
 
 
@@ -317,11 +319,16 @@ def report_update(
             _("This report was changed or submitted meanwhile; reload to see the change.")
         )
     if rows is not None:
-        report.impacts.all().delete()
+        # One by one so each deletion is in the history with the actor (a dozen rows at most).
+        for old in report.impacts.all():
+            with history_user(actor, old):
+                old.delete()
         for row in rows:
             row.report = report
-        ReportImpact.objects.bulk_create(rows)
+        bulk_create_with_history(rows, ReportImpact, default_user=actor)
     report.refresh_from_db()
+    # The conditional UPDATE above sends no signal: record the edit in the history.
+    record_change(report, actor=actor)
     return report
 
 
