@@ -40,3 +40,27 @@ def test_denied_access_is_recorded(client, db) -> None:
     event = SecurityEvent.objects.get()
     assert event.kind == "denied_401"
     assert event.path.startswith("/api/v1/schema/")
+
+
+def test_sessions_expire_after_inactivity_and_activity_extends_them(client, db) -> None:
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    user = factories.UserFactory()
+    client.force_login(user)
+    key = client.session.session_key
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + timedelta(hours=1))
+    assert client.get("/dashboard/").status_code == 200
+    # Activity moves the expiry to a full inactivity period from now.
+    expires = Session.objects.get(session_key=key).expire_date
+    assert expires > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+    # A session idle for longer than that is over.
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
