@@ -13,15 +13,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from allauth.account.models import EmailAddress
-from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, permissions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,6 +34,7 @@ from recpnet.permissions import (  # noqa: F401 - re-exported for endpoints
     ReadForAllWriteAuthenticated,
     ReadOnlyForAll,
 )
+from recpnet.services import api_token_issue
 
 
 class ScopedAPIMixin(GenericAPIView):  # type: ignore[type-arg]
@@ -172,23 +170,6 @@ class TokenRequestSerializer(serializers.Serializer[Any]):
     )
 
 
-def _check_second_factor(user: Any, code: str) -> None:
-    """A token is a log-in: an account with an authenticator app must give its current code
-    (each code works once), so the API is no way around two-factor authentication."""
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP
-
-    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    if authenticator is None:
-        return
-    if not code.strip():
-        raise exceptions.ValidationError(
-            {"code": ["This account uses two-factor authentication: give the current code."]}
-        )
-    if not TOTP(authenticator).validate_code(code.strip()):
-        raise exceptions.ValidationError({"code": ["This code is not valid (or was used)."]})
-
-
 class TokenView(APIView):
     """Exchange an email and password for an API token (``Authorization: Token <key>``)."""
 
@@ -207,19 +188,10 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            email=data.validated_data["email"].lower(),
+        key = api_token_issue(
+            request=request._request,
+            email=data.validated_data["email"],
             password=data.validated_data["password"],
+            code=data.validated_data.get("code", ""),
         )
-        if user is None or not user.is_active:
-            raise exceptions.ValidationError(
-                {"non_field_errors": ["Unable to log in with the email and password given."]}
-            )
-        if not EmailAddress.objects.filter(user=user, verified=True).exists():
-            raise exceptions.ValidationError(
-                {"email": ["Verify this email address first (see the link we sent)."]}
-            )
-        _check_second_factor(user, data.validated_data.get("code", ""))
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": key})

@@ -46,6 +46,10 @@ def needs_mfa(user: Any, roles: Any = None) -> bool:
     return bool(user.coordinator_assignments.exists())
 
 
+def totp_authenticator(user: Any) -> Authenticator | None:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+
+
 def has_mfa(user: Any) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from knowledge import access, rollups
-from knowledge.models import AnnualReport, ReviewStatus, Transition
+from knowledge.models import AnnualReport, Indicator, IndicatorCategory, ReviewStatus, Transition
 from knowledge.models.review import ReviewAction
 from members.models import Member
 from members.selectors import roles_for, sees_network_contacts
@@ -195,3 +195,8 @@ def oldest_submitted() -> datetime | None:
     return AnnualReport.objects.filter(status=ReviewStatus.SUBMITTED).aggregate(
         t=Min("submitted_at")
     )["t"]
+
+
+def impact_indicators() -> QuerySet[Indicator]:
+    """The indicators a report gives totals for (impacts and money), in catalogue order."""
+    return Indicator.objects.exclude(category=IndicatorCategory.ACTIVITY)

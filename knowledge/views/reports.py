@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from knowledge import access
-from knowledge.models import ACTIVITY_FIELDS, Indicator, IndicatorCategory
+from knowledge.models import ACTIVITY_FIELDS, IndicatorCategory
 from knowledge.review import transitions_of
 from knowledge.selectors import reports as selectors
 from knowledge.services import reports as services
@@ -32,7 +32,7 @@ def _impact_indicators() -> list[dict[str, Any]]:
             "money": i.category == IndicatorCategory.MONEY,
             "units": compatible_units(i.unit),
         }
-        for i in Indicator.objects.exclude(category=IndicatorCategory.ACTIVITY)
+        for i in selectors.impact_indicators()
     ]
 
 

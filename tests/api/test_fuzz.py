@@ -15,13 +15,12 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis import checks
 from schemathesis.specs.openapi import checks as openapi_checks
-
-from recpnet.wsgi_app import wsgi_application
 
 ROLES = ("visitor", "staff_a", "coordinator_a", "secretariat")
 # Counted for the run's summary line (tests/conftest.py prints it).
@@ -47,7 +46,7 @@ def api_schema(db: None) -> Iterator[Any]:
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        yield schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", wsgi_application())
+        yield schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
