@@ -157,13 +157,17 @@ class CaseForm(forms.Form):
                 "output_after",
             )
         }
+        # Decimals as the person wrote them (``20``, not ``2E+1`` or ``20.000000``), so that
+        # saving the form unchanged parses back to the same numbers.
+        for name in ("investment_amount", "annual_savings_amount", "output_before", "output_after"):
+            initial[name] = units.plain(initial[name])
         initial["country"] = case.country_id
         for impact in case.impacts.select_related("indicator"):
-            initial[f"impact_{impact.indicator.code}_value"] = impact.value.normalize()
+            initial[f"impact_{impact.indicator.code}_value"] = units.plain(impact.value)
             initial[f"impact_{impact.indicator.code}_unit"] = impact.unit
         for figure in case.figures.all():
-            initial[f"fig_{figure.kind}_before"] = figure.before.normalize()
-            initial[f"fig_{figure.kind}_after"] = figure.after.normalize()
+            initial[f"fig_{figure.kind}_before"] = units.plain(figure.before)
+            initial[f"fig_{figure.kind}_after"] = units.plain(figure.after)
             initial[f"fig_{figure.kind}_unit"] = figure.unit
         return initial
 
@@ -191,7 +195,47 @@ class ImportForm(forms.Form):
 
 
 class ExchangeRateForm(forms.Form):
+    """Add or change a rate. The rules (source required, confirmation of a rate far from the
+    nearest year's) are the service's; the form parses and shows what the service says."""
+
     currency = forms.RegexField(regex=r"^[A-Za-z]{3}$", max_length=3)
     year = forms.IntegerField(min_value=1970, max_value=2100)
     usd_per_unit = forms.DecimalField(min_value=0, max_digits=18, decimal_places=8)
-    source = forms.CharField(max_length=200, required=False)
+    # Not ``required`` here: the service requires it, so the API and the page say the same.
+    source = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Where the value comes from, e.g. the central bank's annual average series, "
+            "or that it is an estimate."
+        ),
+        widget=forms.TextInput(attrs={"required": True}),
+    )
+    confirm = forms.BooleanField(
+        required=False,
+        label=_("Confirm"),
+        help_text=_("Needed when the rate is more than 50 % away from the nearest known year's."),
+    )
+
+    @staticmethod
+    def initial_from(query: Any) -> dict[str, Any]:
+        """Prefill from the missing-rates list's links (``?currency=EUR&year=2014``)."""
+        initial: dict[str, Any] = {}
+        currency = str(query.get("currency", "")).strip().upper()
+        if len(currency) == 3 and currency.isalpha():
+            initial["currency"] = currency
+        year = str(query.get("year", "")).strip()
+        if year.isdigit() and len(year) == 4:
+            initial["year"] = int(year)
+        return initial
+
+    def add_service_errors(self, exc: Any) -> None:
+        """Show a service ``ValidationError`` on its fields (a request for confirmation goes
+        on ``confirm`` and names the nearest rate and the deviation)."""
+        if not hasattr(exc, "error_dict"):
+            for message in exc.messages:
+                self.add_error(None, message)
+            return
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)

@@ -8,12 +8,16 @@ Money converts to USD with the secretariat's exchange rate for the item's year.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 import pint
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from recpnet import bounds
+from recpnet.numbers import plain  # noqa: F401 - the one formatting, used through units
 
 # Stored unit (per indicator) → pint expression of that unit.
 # Accepted input symbol → pint expression of one such unit.
@@ -98,7 +102,9 @@ def convert(
             }
         )
     factor = Decimal(str((source_q / target_q).to_base_units().magnitude))
-    return (amount * factor).quantize(_SIX_PLACES, rounding=ROUND_HALF_UP)
+    stored = (amount * factor).quantize(_SIX_PLACES, rounding=ROUND_HALF_UP)
+    bounds.check_stored(stored, field=field, unit=to, factor=factor)
+    return stored
 
 
 def compatible_units(stored: str) -> list[str]:
@@ -110,20 +116,12 @@ def compatible_units(stored: str) -> list[str]:
     return [s for s in _UNIT_EXPRESSIONS if _quantity(s).dimensionality == dim]
 
 
-def plain(value: Decimal) -> str:
-    """A stored decimal as people write it: no trailing zeros and never an exponent
-    (``Decimal("40.000000").normalize()`` alone prints ``4E+1``)."""
-    return f"{value.normalize():f}"
-
-
-def parse_decimal(value: Decimal | float | int | str, *, field: str) -> Decimal:
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: _("Enter a number.")}) from None
-    if not amount.is_finite():
-        raise ValidationError({field: _("Enter a finite number.")})
-    return amount
+def parse_decimal(
+    value: Decimal | float | int | str, *, field: str, places: int = bounds.VALUE_PLACES
+) -> Decimal:
+    """A figure as entered: see :func:`recpnet.bounds.parse_decimal` (non-negative, bounded,
+    at most ``places`` decimal places, never rounded)."""
+    return bounds.parse_decimal(value, field=field, places=places)
 
 
 def to_usd(
@@ -135,9 +133,10 @@ def to_usd(
     """
     from knowledge.models import ExchangeRate
 
-    value = parse_decimal(amount, field=field)
+    value = parse_decimal(amount, field=field, places=bounds.MONEY_PLACES)
     code = (currency or "").upper()
     if code == "USD":
+        bounds.check_stored(value, field=field, unit="USD")
         return value.quantize(_CENTS, rounding=ROUND_HALF_UP)
     rate = (
         ExchangeRate.objects.filter(currency=code, year=year)
@@ -145,14 +144,40 @@ def to_usd(
         .first()
     )
     if rate is None:
-        raise ValidationError(
-            {
-                field: _(
-                    "No exchange rate for %(currency)s in %(year)s: "
-                    "ask the secretariat to add one, "
-                    "or enter the amount in USD."
-                )
-                % {"currency": code or "?", "year": year}
-            }
-        )
-    return (value * rate).quantize(_CENTS, rounding=ROUND_HALF_UP)
+        raise MissingRate(currency=code, year=year, field=field)
+    usd = (value * rate).quantize(_CENTS, rounding=ROUND_HALF_UP)
+    bounds.check_stored(usd, field=field, unit="USD", factor=rate)
+    return usd
+
+
+class MissingRate(ValidationError):
+    """No exchange rate for ``currency`` in ``year``: a ``ValidationError`` on ``field`` that
+    also says which rate is missing, so callers can report each missing rate once however many
+    amounts need it, and let a draft be saved with a warning instead."""
+
+    def __init__(self, *, currency: str, year: int, field: str) -> None:
+        super().__init__({field: missing_rate_message(currency=currency, year=year)})
+        self.currency = currency
+        self.year = year
+
+
+def missing_rate_message(*, currency: str, year: int) -> str:
+    """The error that blocks submitting an item whose money has no rate."""
+    return _(
+        "No exchange rate for %(currency)s in %(year)s: "
+        "ask the secretariat to add one, "
+        "or enter the amount in USD."
+    ) % {"currency": currency or "?", "year": year}
+
+
+def missing_rates_warning(missing: Iterable[tuple[str, int]]) -> str | None:
+    """One warning for a draft saved with amounts that have no rate yet (``None`` when every
+    amount has one): said at save time, so nobody learns it only when submitting."""
+    pairs = sorted(set(missing))
+    if not pairs:
+        return None
+    return _(
+        "Saved as a draft, but there is no exchange rate yet for %(rates)s: the USD value "
+        "stays empty, and the draft cannot be submitted until the secretariat adds the rate "
+        "(or the amount is entered in USD)."
+    ) % {"rates": ", ".join(f"{currency} {year}" for currency, year in pairs)}

@@ -17,6 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from chapters.models import Chapter
+from recpnet import bounds
 
 from . import evidence
 from .models import Member, Status, StatusChange, Tier, TierChange
@@ -66,7 +67,9 @@ def network_growth(
     if not tiers and not statuses:
         return []
     first_dates = [t.dates[0] for t in tiers.values()] + [s.dates[0] for s in statuses.values()]
-    start = first_year or min(d.year for d in first_dates)
+    # Dates are bounded at input (recpnet.bounds); the clamp keeps one stray old row from
+    # making the page centuries long.
+    start = first_year or max(bounds.YEAR_MIN, min(d.year for d in first_dates))
     end = last_year or timezone.localdate().year
     report_years = evidence.approved_report_years(members.keys())
 

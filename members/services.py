@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from chapters.models import Coordinator, Country
+from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.history import record_change
 
@@ -222,7 +223,7 @@ def member_create(
         raise ValidationError({f: _("This field cannot be set here.") for f in unknown})
     if "themes" in profile:
         profile["themes"] = _check_themes(profile["themes"])
-    joined_on = joined_on or timezone.localdate()
+    joined_on = bounds.check_date(joined_on or timezone.localdate(), field="joined_on")
     member = Member(
         name=name,
         slug=slug,
@@ -269,6 +270,11 @@ def member_update(*, actor: Any, member: Member, **fields: Any) -> Member:
         fields["country"] = _country(fields["country"])
     if "themes" in fields:
         fields["themes"] = _check_themes(fields["themes"])
+    if fields.get("joined_on") is not None:
+        bounds.check_date(fields["joined_on"], field="joined_on")
+    if all(getattr(member, key) == value for key, value in fields.items()):
+        # Saved unchanged: no history entry, so the history shows only real changes.
+        return member
     for key, value in fields.items():
         setattr(member, key, value)
     member.full_clean()
@@ -276,25 +282,14 @@ def member_update(*, actor: Any, member: Member, **fields: Any) -> Member:
     return member
 
 
-# The network's history starts here: an earlier date is a typo (0001-01-01), and would make the
-# growth figures start in year 1.
-EARLIEST_EFFECTIVE_ON = dt.date(1990, 1, 1)
-
-
 def _check_effective_on(effective_on: dt.date | None, *, future: str) -> dt.date:
-    """``effective_on`` (today when empty), from :data:`EARLIEST_EFFECTIVE_ON` to today."""
+    """``effective_on`` (today when empty), within the declared dates of record
+    (:func:`recpnet.bounds.check_date`: an earlier date is a typo such as 0001-01-01)."""
     today = timezone.localdate()
     effective_on = effective_on or today
     if effective_on > today:
         raise ValidationError({"effective_on": future})
-    if effective_on < EARLIEST_EFFECTIVE_ON:
-        raise ValidationError(
-            {
-                "effective_on": _("Enter a date from %(earliest)s on.")
-                % {"earliest": EARLIEST_EFFECTIVE_ON.isoformat()}
-            }
-        )
-    return effective_on
+    return bounds.check_date(effective_on, field="effective_on")
 
 
 @transaction.atomic
@@ -390,6 +385,9 @@ def executive_seat_create(
         raise ValidationError(
             {"member": _("Only regular members may hold an Executive Committee seat.")}
         )
+    bounds.check_date(term_start, field="term_start", planned=True)
+    if term_end is not None:
+        bounds.check_date(term_end, field="term_end", planned=True)
     if term_end is not None and term_end < term_start:
         raise ValidationError({"term_end": _("The term cannot end before it starts.")})
     seat = ExecutiveSeat(

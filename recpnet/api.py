@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -26,6 +27,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.permissions import (  # noqa: F401 - re-exported for endpoints
     Authenticated,
@@ -73,6 +75,13 @@ class ScopedAPIMixin(GenericAPIView):  # type: ignore[type-arg]
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.scoped_queryset()
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A year within the declared range of :mod:`recpnet.bounds` (``?year=0.5`` or
+    ``?year=²`` is a 400 naming ``year``, never an empty page or a crash)."""
+
+    field_class = bounds.YearFormField
 
 
 def _field_errors(detail: Any) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from django.utils.text import slugify
 
+from recpnet.numbers import plain
+
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -27,8 +29,8 @@ Columns = Sequence[tuple[str, str]]  # (key in each row, column heading)
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
+    if isinstance(value, Decimal | float):
+        return plain(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, list | tuple):
@@ -38,8 +40,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> Any:
-    """Spreadsheet cells: neutralise formula injection from user text (=, +, -, @)."""
+def _cell(value: Any, *, numeric: bool = False) -> Any:
+    """One cell: numbers in plain digits (kept as numbers in XLSX when ``numeric``); user text
+    with formula injection neutralised (=, +, -, @)."""
+    if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
+        return Decimal(plain(value)) if numeric else plain(value)
     value = _plain(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -61,7 +66,7 @@ def write_table(rows: Iterable[Mapping[str, Any]], columns: Columns, fmt: str) -
         sheet = workbook.create_sheet("data")
         sheet.append([label for _, label in columns])
         for row in rows:
-            sheet.append([_cell(row.get(key)) for key, _ in columns])
+            sheet.append([_cell(row.get(key), numeric=True) for key, _ in columns])
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue()
@@ -72,8 +77,8 @@ def write_table(rows: Iterable[Mapping[str, Any]], columns: Columns, fmt: str) -
 
 
 def _json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
+    if isinstance(value, Decimal | float):
+        return plain(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
 
 
 class RejectNulBytesMiddleware:
@@ -52,3 +54,29 @@ class RejectNulBytesMiddleware:
                 )
             return HttpResponseBadRequest(f"{field}: {message}".encode())
         return self.get_response(request)
+
+
+class InvalidInputMiddleware:
+    """A page whose input fails a declared rule (``ValidationError``, e.g. ``?year=²`` or a
+    year out of range, checked by :mod:`recpnet.bounds`) answers 400 naming the field, never
+    500. Views that show errors inside their form catch the error themselves; this is the
+    answer for every other page (the API has its own handler with the one error format)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, ValidationError):
+            return None
+        if hasattr(exception, "error_dict"):
+            errors = [
+                (name if name != "__all__" else "", message)
+                for name, messages in exception.message_dict.items()
+                for message in messages
+            ]
+        else:
+            errors = [("", message) for message in exception.messages]
+        return render(request, "400.html", {"errors": errors}, status=400)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+
+from recpnet import bounds
 
 
 class DenyAll(permissions.BasePermission):
@@ -57,13 +60,12 @@ class Pagination(PageNumberPagination):
             return None
         if len(values) > 1:
             raise ValidationError({name: ["Give this parameter once."]})
-        raw = values[0]
-        if not raw.isdigit() or int(raw) < 1:
-            raise ValidationError({name: ["Enter a whole number of at least 1."]})
-        value = int(raw)
-        if maximum is not None and value > maximum:
-            raise ValidationError({name: [f"Enter a number no larger than {maximum}."]})
-        return value
+        try:
+            return bounds.parse_int(
+                values[0], field=name, minimum=1, maximum=maximum or bounds.PAGE_MAX
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
 
     def get_page_size(self, request: Request) -> int:
         size = self._positive_int(request, self.page_size_query_param, self.max_page_size)

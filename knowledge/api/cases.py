@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -18,13 +17,16 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from recpnet import bounds
 from recpnet.api import (
     ErrorSerializer,
     ReadForAllWriteAuthenticated,
     ReadOnlyForAll,
     ScopedAPIMixin,
+    YearFilter,
 )
 
+from .. import units
 from ..models import Case, CaseImpact, Indicator, ReviewStatus
 from ..models.cases import THEMES, EnterpriseSize, Methodology, Visibility
 from ..selectors import cases as selectors
@@ -109,7 +111,12 @@ class CaseSerializer(serializers.Serializer[Case]):
             "investment": _money(case, "investment"),
             "annual_savings": _money(case, "annual_savings"),
             "impacts": [
-                {"indicator": i.indicator.code, "value": str(i.value.normalize()), "unit": i.unit}
+                impact_representation(
+                    indicator=i.indicator,
+                    value=i.value,
+                    unit=i.unit,
+                    stored=i.value_stored,
+                )
                 for i in case.impacts.all()
             ],
             "enterprises": case.enterprises,
@@ -129,18 +136,25 @@ def _money(case: Case, prefix: str) -> dict[str, Any] | None:
         return None
     usd = getattr(case, f"{prefix}_usd")
     return {
-        "amount": str(amount),
+        "amount": units.plain(amount),
         "currency": getattr(case, f"{prefix}_currency"),
-        "usd": str(usd) if usd is not None else None,
+        "usd": units.plain(usd) if usd is not None else None,
+    }
+
+
+def impact_representation(*, indicator: Indicator, value: Any, unit: str, stored: Any) -> dict:
+    """One impact in the API (cases and reports): ``value``/``unit`` as entered, ``stored`` in
+    the indicator's unit (USD for money), every number a plain decimal string."""
+    return {
+        "indicator": indicator.code,
+        "value": units.plain(value),
+        "unit": unit,
+        "stored": {"value": units.plain(stored), "unit": indicator.unit},
     }
 
 
 class CaseCommentSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class IntegerFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -150,7 +164,7 @@ class CaseFilter(django_filters.FilterSet):
     enterprise_size = django_filters.ChoiceFilter(choices=EnterpriseSize.choices)
     themes = django_filters.ChoiceFilter(choices=THEMES, method="filter_themes")
     methodology = django_filters.ChoiceFilter(choices=Methodology.choices)
-    year = IntegerFilter()
+    year = YearFilter()
     status = django_filters.ChoiceFilter(choices=ReviewStatus.choices)
     member = django_filters.CharFilter(field_name="member__slug")
     q = django_filters.CharFilter(method="filter_q", label="Full-text search")
@@ -254,6 +268,14 @@ class CaseViewSet(
         case = self.get_queryset().get(pk=case.pk)
         return Response(self.get_serializer(case).data, status=code)
 
+    def _respond_saved(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
+        """A saved draft, plus ``warnings``: e.g. an amount whose exchange rate is missing,
+        said now rather than only when submitting."""
+        response = self._respond(case, code)
+        warning = selectors.case_rate_warning(case=case)
+        response.data["warnings"] = [warning] if warning else []
+        return response
+
     @extend_schema(request=CaseSerializer, responses={201: CaseSerializer, **_ERRORS})
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -268,7 +290,7 @@ class CaseViewSet(
             )
         except DjangoValidationError as exc:
             raise _api_error(exc) from None
-        return self._respond(case, status.HTTP_201_CREATED)
+        return self._respond_saved(case, status.HTTP_201_CREATED)
 
     @extend_schema(request=CaseSerializer, responses={200: CaseSerializer, **_ERRORS})
     def partial_update(self, request: Request, id: str | None = None) -> Response:
@@ -279,18 +301,21 @@ class CaseViewSet(
         if "member" in data and data.pop("member") != case.member.slug:
             raise exceptions.ValidationError({"member": ["A case cannot move to another member."]})
         fields, impacts = _service_input(data)
-        version = request.headers.get("If-Match", "").strip('"')
         try:
             case = services.case_update(
                 actor=request.user,
                 case=case,
                 fields=fields,
                 impacts=impacts,
-                expected_version=int(version) if version.isdigit() else None,
+                expected_version=bounds.query_int(
+                    {"If-Match": request.headers.get("If-Match", "").strip('"')},
+                    "If-Match",
+                    minimum=1,
+                ),
             )
         except DjangoValidationError as exc:
             raise _api_error(exc) from None
-        return self._respond(case)
+        return self._respond_saved(case)
 
     def _act(self, request: Request, action_name: str) -> Response:
         case = self.get_object()

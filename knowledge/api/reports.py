@@ -6,24 +6,32 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from knowledge import units
+from knowledge.api.cases import impact_representation
 from knowledge.models import ACTIVITY_FIELDS, AnnualReport, ReviewStatus
-from knowledge.selectors.reports import report_get_for_user, reports_visible_to
+from knowledge.selectors.reports import (
+    report_get_for_user,
+    report_rate_warning,
+    reports_visible_to,
+)
 from knowledge.services import reports as services
 from members.selectors import member_get_for_user
-from recpnet.api import ErrorSerializer, ReadForAllWriteAuthenticated, ScopedAPIMixin
+from recpnet.api import (
+    ErrorSerializer,
+    ReadForAllWriteAuthenticated,
+    ScopedAPIMixin,
+    YearFilter,
+)
 
 
 class ImpactSerializer(serializers.Serializer[Any]):
     indicator = serializers.CharField()
-    value = serializers.DecimalField(max_digits=20, decimal_places=6)
+    value = serializers.DecimalField(max_digits=24, decimal_places=6)
     unit = serializers.CharField(allow_blank=True, required=False, default="")
 
 
@@ -56,11 +64,12 @@ class ReportSerializer(serializers.Serializer[AnnualReport]):
             "year": instance.year,
             "activity": {name: getattr(instance, name) for name in ACTIVITY_FIELDS},
             "impacts": [
-                {
-                    "indicator": i.indicator.code,
-                    "value": units.plain(i.value),
-                    "unit": i.unit or i.currency,
-                }
+                impact_representation(
+                    indicator=i.indicator,
+                    value=i.value,
+                    unit=i.unit or i.currency,
+                    stored=i.stored_value,
+                )
                 for i in instance.impacts.all()
             ],
             "status": instance.status,
@@ -72,20 +81,21 @@ class ReportUpdateSerializer(serializers.Serializer[Any]):
     impacts = ImpactSerializer(many=True, required=False)
 
 
-class IntegerFilter(django_filters.NumberFilter):
-    """A whole number (``?year=0.5`` is a 400, not an empty page)."""
-
-    field_class = forms.IntegerField
-
-
 class ReportFilter(django_filters.FilterSet):
     member = django_filters.CharFilter(field_name="member__slug")
-    year = IntegerFilter()
+    year = YearFilter()
     status = django_filters.ChoiceFilter(choices=ReviewStatus.choices)
 
     class Meta:
         model = AnnualReport
         fields = ("member", "year", "status")
+
+
+def _saved(report: AnnualReport) -> dict[str, Any]:
+    """A saved draft, plus ``warnings``: e.g. a money figure whose exchange rate is missing,
+    said now rather than only when submitting."""
+    warning = report_rate_warning(report=report)
+    return {**ReportSerializer(report).data, "warnings": [warning] if warning else []}
 
 
 class ReportList(ScopedAPIMixin, generics.ListAPIView[AnnualReport]):
@@ -123,7 +133,7 @@ class ReportList(ScopedAPIMixin, generics.ListAPIView[AnnualReport]):
             activity=dict(v.get("activity") or {}),
             impacts=[dict(i) for i in v.get("impacts") or []],
         )
-        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+        return Response(_saved(report), status=status.HTTP_201_CREATED)
 
 
 class ReportDetail(ScopedAPIMixin, generics.RetrieveAPIView[AnnualReport]):
@@ -156,7 +166,7 @@ class ReportDetail(ScopedAPIMixin, generics.RetrieveAPIView[AnnualReport]):
             activity=dict(v.get("activity") or {}),
             impacts=[dict(i) for i in v["impacts"]] if "impacts" in v else None,
         )
-        return Response(ReportSerializer(report).data)
+        return Response(_saved(report))
 
 
 class CommentSerializer(serializers.Serializer[Any]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -14,7 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from knowledge.selectors import statistics as selectors
+from recpnet import bounds
 from recpnet.api import ErrorSerializer, ReadOnlyForAll, ScopedAPIMixin
+from recpnet.numbers import plain
 
 SCOPE_HELP = "global | chapter:<slug> | country:<ISO2> | sector:<ISIC section> | tier:<tier>"
 
@@ -23,17 +26,18 @@ STATISTIC_ROW_FIELDS: dict[str, Any] = {
     "year": serializers.IntegerField(),
     "indicator": serializers.CharField(),
     "unit": serializers.CharField(),
-    "total": serializers.FloatField(allow_null=True),
+    "total": serializers.DecimalField(max_digits=28, decimal_places=6, allow_null=True),
     "n_items": serializers.IntegerField(),
     "n_enterprises": serializers.IntegerField(),
-    "median": serializers.FloatField(allow_null=True),
-    "p25": serializers.FloatField(allow_null=True),
-    "p75": serializers.FloatField(allow_null=True),
+    "median": serializers.DecimalField(max_digits=28, decimal_places=6, allow_null=True),
+    "p25": serializers.DecimalField(max_digits=28, decimal_places=6, allow_null=True),
+    "p75": serializers.DecimalField(max_digits=28, decimal_places=6, allow_null=True),
 }
 
 
-def _f(value: Any) -> float | None:
-    return float(value) if value is not None else None
+def _f(value: Any) -> str | None:
+    """A figure as a plain decimal string: exact, and never in exponent notation."""
+    return plain(value) if value is not None else None
 
 
 class StatisticsView(ScopedAPIMixin, APIView):
@@ -82,15 +86,10 @@ class StatisticsView(ScopedAPIMixin, APIView):
                 " naming an existing chapter, country, ISIC section or tier."
             ]
         year = None
-        if params.get("year"):
-            try:
-                year = int(params["year"])
-            except ValueError:
-                errors["year"] = ["Enter a year."]
-            else:
-                if not 1900 <= year <= 2100:
-                    errors["year"] = ["Enter a year between 1900 and 2100."]
-                    year = None
+        try:
+            year = bounds.query_year(params)
+        except DjangoValidationError as exc:
+            errors.update(exc.message_dict)
         indicator = params.get("indicator") or None
         if indicator is not None and not selectors.is_statistic_indicator(indicator):
             errors["indicator"] = [f"Unknown indicator “{indicator}”: see /api/v1/indicators/."]

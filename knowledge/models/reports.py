@@ -75,11 +75,13 @@ class ReportImpact(models.Model):
 
     report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="impacts")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
-    value = models.DecimalField(_("value"), max_digits=20, decimal_places=6)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=6)
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
+    # Empty while a money figure's currency has no exchange rate for the report's year: a draft
+    # may be saved so, submission refreshes it and needs the rate.
     stored_value = models.DecimalField(
-        _("value in the stored unit"), max_digits=24, decimal_places=6
+        _("value in the stored unit"), max_digits=24, decimal_places=6, null=True, blank=True
     )
     history = HistoricalRecords()
 

@@ -8,29 +8,37 @@ validates with messages that name the field, writes in one transaction and leave
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import DatabaseError, DataError, connection, transaction
+from django.db.models import Q
 from django.http import Http404
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chapters.models import Country
 from members.models import Member
 from members.selectors import Roles, roles_for
+from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.history import history_user
 
 from .. import access, review, units
+from ..imports import STUCK_AFTER, WORKER_SOFT_TIME_LIMIT
 from ..models import (
     Case,
     CaseAttachment,
@@ -45,6 +53,8 @@ from ..models import (
 )
 from ..models.cases import FIGURE_KINDS, SECTOR_PATTERN
 from ..models.review import ReviewAction
+
+logger = logging.getLogger(__name__)
 
 EDITABLE_FIELDS: tuple[str, ...] = (
     "title",
@@ -152,11 +162,23 @@ def _impact_indicators() -> dict[str, Indicator]:
     return {i.code: i for i in Indicator.objects.filter(category=IndicatorCategory.IMPACT)}
 
 
-def _decimal_or_none(value: Any, *, name: str, errors: _Errors) -> Decimal | None:
+def _decimal_or_none(
+    value: Any, *, name: str, errors: _Errors, places: int = bounds.VALUE_PLACES
+) -> Decimal | None:
     if value is None or value == "":
         return None
     try:
-        return units.parse_decimal(value, field=name)
+        return units.parse_decimal(value, field=name, places=places)
+    except ValidationError as exc:
+        errors.absorb(exc)
+        return None
+
+
+def _count_or_none(value: Any, *, name: str, errors: _Errors, minimum: int = 0) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return bounds.parse_count(value, field=name, minimum=minimum)
     except ValidationError as exc:
         errors.absorb(exc)
         return None
@@ -187,29 +209,34 @@ def _apply_fields(case: Case, fields: Mapping[str, Any], errors: _Errors) -> Non
                 case.sector = str(value or "")
         elif name in ("investment_currency", "annual_savings_currency"):
             setattr(case, name, str(value or "").strip().upper())
-        elif name in (
-            "investment_amount",
-            "annual_savings_amount",
-            "output_before",
-            "output_after",
-        ):
-            amount = _decimal_or_none(value, name=name, errors=errors)
-            if amount is not None and amount < 0:
-                errors.add(name, _("Enter an amount of zero or more."))
+        elif name in ("investment_amount", "annual_savings_amount"):
+            amount = _decimal_or_none(value, name=name, errors=errors, places=bounds.MONEY_PLACES)
             setattr(case, name, amount)
+        elif name in ("output_before", "output_after"):
+            setattr(case, name, _decimal_or_none(value, name=name, errors=errors))
+        elif name in ("options_identified", "options_implemented"):
+            setattr(case, name, _count_or_none(value, name=name, errors=errors))
+        elif name == "enterprises":
+            count = _count_or_none(value, name=name, errors=errors, minimum=1)
+            case.enterprises = 1 if count is None else count
+        elif name == "year":
+            try:
+                case.year = bounds.parse_year(value)
+            except ValidationError as exc:
+                errors.absorb(exc)
         elif name == "themes":
             case.themes = list(value or [])
         elif name in ("title", "enterprise_name", "summary", "output_unit", "licence"):
             setattr(case, name, str(value or "").strip())
         else:
             setattr(case, name, value)
-    if case.year and case.year > timezone.localdate().year:
-        errors.add("year", _("The year cannot be in the future."))
 
 
 def _money_to_usd(case: Case, *, strict: bool, errors: _Errors) -> None:
-    """Fill the USD values. A missing rate is allowed in a draft (the USD value stays empty)
-    and blocks submission (``strict``)."""
+    """Fill the USD values. A missing rate is allowed in a draft (the USD value stays empty;
+    :func:`~knowledge.selectors.cases.case_rate_warning` says so at save time) and blocks
+    submission (``strict``)."""
+    missing: dict[tuple[str, int], str] = {}
     for prefix in MONEY_PREFIXES:
         amount = getattr(case, f"{prefix}_amount")
         currency = getattr(case, f"{prefix}_currency")
@@ -223,12 +250,22 @@ def _money_to_usd(case: Case, *, strict: bool, errors: _Errors) -> None:
             usd = units.to_usd(
                 amount=amount, currency=currency, year=case.year, field=f"{prefix}_currency"
             )
+        except units.MissingRate as exc:
+            setattr(case, f"{prefix}_usd", None)
+            # Investment and savings are usually in one currency: one missing rate is one
+            # error (on the first amount that needs it), not one per amount, which the pages
+            # showed as the same message twice.
+            missing.setdefault((exc.currency, exc.year), f"{prefix}_currency")
+            continue
         except ValidationError as exc:
             setattr(case, f"{prefix}_usd", None)
             if strict:
                 errors.absorb(exc)
             continue
         setattr(case, f"{prefix}_usd", usd)
+    if strict:
+        for (code, year), name in missing.items():
+            errors.add(name, units.missing_rate_message(currency=code, year=year))
 
 
 def _build_impacts(
@@ -250,8 +287,6 @@ def _build_impacts(
         unit = str(row.get("unit") or "").strip()
         try:
             value = units.parse_decimal(row.get("value", ""), field="impacts")
-            if value < 0:
-                raise ValidationError({"impacts": _("enter a value of zero or more.")})
             stored = units.convert(value=value, unit=unit, to=indicator.unit, field="impacts")
         except ValidationError as exc:
             errors.absorb(exc, prefix=label)
@@ -279,8 +314,6 @@ def _build_figures(
         try:
             before = units.parse_decimal(row.get("before", ""), field=name)
             after = units.parse_decimal(row.get("after", ""), field=name)
-            if before < 0 or after < 0:
-                raise ValidationError({name: _("Enter values of zero or more.")})
             before_s = units.convert(value=before, unit=unit, to=spec.stored_unit, field=name)
             after_s = units.convert(value=after, unit=unit, to=spec.stored_unit, field=name)
         except ValidationError as exc:
@@ -365,7 +398,11 @@ def case_build(
             validate_constraints=False,
         )
     except ValidationError as exc:
-        errors.absorb(exc)
+        # A field already refused above is not reported a second time in other words.
+        for name, messages in exc.message_dict.items():
+            if name not in errors.by_field:
+                for message in messages:
+                    errors.add(name, message)
     errors.raise_if_any()
     return CaseDraft(case=case, impacts=built_impacts, figures=built_figures)
 
@@ -459,11 +496,39 @@ def case_update(
         raise ConflictError(_("Someone else changed this case; reload to see the change."))
     locked.member = case.member
     _check_can_edit(actor=actor, case=locked)
+    before = _snapshot(locked)
     draft = case_build(
         member=case.member, fields=fields, impacts=impacts, figures=figures, case=locked
     )
+    if _snapshot(locked, impacts=draft.impacts, figures=draft.figures) == before:
+        # Saved unchanged: no new version and no history entry, so the history shows only
+        # what someone changed.
+        locked.refresh_from_db()
+        return locked
     draft.case.version = locked.version + 1
     return _save_draft(draft, actor=actor)
+
+
+def _snapshot(
+    case: Case,
+    *,
+    impacts: Sequence[CaseImpact] | None = None,
+    figures: Sequence[CaseFigure] | None = None,
+) -> tuple[Any, ...]:
+    """What an edit can change, comparable by value (``Decimal("20") == Decimal("20.0")``):
+    the editable fields and the impact and figure rows (the stored ones when not given)."""
+    if impacts is None:
+        impacts = list(case.impacts.select_related("indicator"))
+    if figures is None:
+        figures = list(case.figures.all())
+    return (
+        tuple(
+            case.country_id if name == "country" else getattr(case, name)
+            for name in EDITABLE_FIELDS
+        ),
+        sorted((i.indicator.code, i.value, i.unit) for i in impacts),
+        sorted((f.kind, f.unit, f.before, f.after) for f in figures),
+    )
 
 
 def case_check_submittable(case: Case) -> None:
@@ -634,6 +699,14 @@ class ImportOutcome:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
+class _RowFailed(Exception):
+    """An unexpected error (its ``__cause__``) while validating or writing row ``row``."""
+
+    def __init__(self, row: int) -> None:
+        super().__init__(row)
+        self.row = row
+
+
 def case_import_validate(
     *,
     member: Member,
@@ -641,7 +714,8 @@ def case_import_validate(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[CaseDraft], list[dict[str, Any]]]:
     """Validate every row (no writes). Returns the drafts and the errors, each
-    ``{"row": n, "field": name, "message": text}`` with the row number as in the file."""
+    ``{"row": n, "field": name, "message": text}`` with the row number as in the file. Any
+    other exception stops validation as ``_RowFailed`` naming the row."""
     from ..imports import row_to_input
 
     indicators = _impact_indicators()
@@ -664,30 +738,52 @@ def case_import_validate(
                             "message": message,
                         }
                     )
+        except Exception as exc:
+            raise _RowFailed(number) from exc
         if progress is not None:
             progress(i)
     return drafts, errors
 
 
-@transaction.atomic
-def _import_write(*, actor: Any, drafts: Sequence[CaseDraft]) -> int:
-    for draft in drafts:
-        draft.case.created_by = actor
-        _save_draft(draft, actor=actor)
-    return len(drafts)
+def _import_upload(content: bytes | IO[bytes]) -> bytes:
+    """The upload's bytes, refused by its size before any of it is read (a file many times
+    the limit costs nothing but this check)."""
+    limit = settings.IMPORT_MAX_BYTES
+    too_large = ValidationError(
+        {
+            "file": _("The file is larger than %(max)s; split it and import the parts one by one.")
+            % {"max": filesizeformat(limit)}
+        }
+    )
+    if isinstance(content, bytes):
+        if len(content) > limit:
+            raise too_large
+        return content
+    size = getattr(content, "size", None)
+    if size is None:
+        size = content.seek(0, io.SEEK_END)
+    if size > limit:
+        raise too_large
+    content.seek(0)
+    data = content.read(limit + 1)
+    if len(data) > limit:  # the declared size understated the content
+        raise too_large
+    return data
 
 
 def case_import_start(
-    *, actor: Any, member: Member, filename: str, content: bytes
+    *, actor: Any, member: Member, filename: str, content: bytes | IO[bytes]
 ) -> CaseImportJob:
     """Record an import and run it: at once for small files, in a Celery task for large ones
-    (the page polls the job's progress)."""
+    (the page polls the job's progress). ``content`` is the upload (or its bytes): refused by
+    its size before it is read, and while it is parsed as soon as it has too many rows."""
     from ..imports import ImportFileError, parse_rows
 
     if not access.is_member_staff(_roles(actor), member.pk):
         raise Http404
+    data = _import_upload(content)
     try:
-        rows = parse_rows(filename=filename, content=content)
+        rows = parse_rows(filename=filename, content=data)
     except ImportFileError as exc:
         raise ValidationError({"file": str(exc)}) from None
     with transaction.atomic():
@@ -695,7 +791,7 @@ def case_import_start(
             member=member,
             created_by=actor,
             filename=filename[:150],
-            content=content,
+            content=data,
             total=len(rows),
         )
         if len(rows) > IMPORT_ASYNC_ROWS:
@@ -709,57 +805,217 @@ def case_import_start(
 def case_import_run(*, job_id: int) -> CaseImportJob:
     """Run a recorded import once: claimed by a conditional UPDATE, so a re-delivered task or
     a second worker does nothing. Validation reports progress (committed as it goes); the
-    writes are one transaction, all rows or none."""
-    from ..imports import parse_rows
-
+    writes are one transaction, all rows or none. The job always ends ``done`` or ``failed``:
+    an unexpected error (a value the database refuses, the soft time limit) fails it with a
+    message naming the row where known; a worker killed outright is ``case_import_sweep``'s."""
     claimed = CaseImportJob.objects.filter(pk=job_id, state=ImportState.PENDING).update(
-        state=ImportState.RUNNING
+        state=ImportState.RUNNING, started_at=timezone.now()
     )
     job = CaseImportJob.objects.select_related("member", "created_by").get(pk=job_id)
     if not claimed:
         return job
-    rows = parse_rows(filename=job.filename, content=bytes(job.content))
+    try:
+        _import_execute(job)
+    except Exception as exc:  # whatever it was, the job must not stay "running"
+        logger.exception("Case import %s failed", job_id)
+        if not connection.in_atomic_block:
+            # If the error broke the connection, a fresh one records the failure.
+            connection.close_if_unusable_or_obsolete()
+        _import_finish(job_id=job_id, errors=[_import_failure(exc)])
+    job.refresh_from_db()
+    return job
+
+
+def _import_execute(job: CaseImportJob) -> None:
+    from ..imports import ImportFileError, parse_rows
+
+    try:
+        rows = parse_rows(filename=job.filename, content=bytes(job.content))
+    except ImportFileError as exc:  # the limits were lowered since the file was accepted
+        _import_finish(
+            job_id=job.pk,
+            errors=[{"row": exc.row or 0, "field": "file", "message": str(exc)}],
+        )
+        return
 
     def progress(done: int) -> None:
         if done % 25 == 0 or done == len(rows):
-            CaseImportJob.objects.filter(pk=job_id).update(processed=done)
+            CaseImportJob.objects.filter(pk=job.pk).update(processed=done)
 
     drafts, errors = case_import_validate(member=job.member, rows=rows, progress=progress)
-    created = 0
-    if not errors:
-        if not access.is_member_staff(_roles(job.created_by), job.member_id):
-            errors = [{"row": 0, "field": "", "message": _("You are no longer staff here.")}]
-        else:
-            created = _import_write(actor=job.created_by, drafts=drafts)
-    CaseImportJob.objects.filter(pk=job_id).update(
-        state=ImportState.FAILED if errors else ImportState.DONE,
-        errors=errors[:1000],
-        created=created,
-        processed=len(rows),
-        content=b"",
-        finished_at=timezone.now(),
+    if not errors and not access.is_member_staff(_roles(job.created_by), job.member_id):
+        errors = [{"row": 0, "field": "", "message": _("You are no longer staff here.")}]
+    if errors:
+        _import_finish(job_id=job.pk, errors=errors, processed=len(rows))
+        return
+    # Without errors every row gave one draft, in order, so each draft has its row number.
+    with transaction.atomic():
+        for row, draft in zip(rows, drafts, strict=True):
+            draft.case.created_by = job.created_by
+            try:
+                _save_draft(draft, actor=job.created_by)
+            except Exception as exc:
+                raise _RowFailed(row.number) from exc
+        # Done in the transaction of the writes: the cases exist exactly when the job says so.
+        # If the sweep failed the job meanwhile, the writes go with it.
+        if not _import_finish(job_id=job.pk, errors=[], created=len(drafts), processed=len(rows)):
+            transaction.set_rollback(True)
+
+
+def _import_finish(
+    *, job_id: int, errors: list[dict[str, Any]], created: int = 0, processed: int | None = None
+) -> bool:
+    """End a running job, failed if there are errors. Conditional on it still running, so the
+    sweep's verdict is never overwritten; returns whether it was."""
+    changes: dict[str, Any] = {
+        "state": ImportState.FAILED if errors else ImportState.DONE,
+        "errors": errors[:1000],
+        "created": created,
+        "content": b"",
+        "finished_at": timezone.now(),
+    }
+    if processed is not None:
+        changes["processed"] = processed
+    return bool(
+        CaseImportJob.objects.filter(pk=job_id, state=ImportState.RUNNING).update(**changes)
     )
-    job.refresh_from_db()
-    return job
+
+
+def _import_failure(exc: BaseException) -> dict[str, Any]:
+    """An unexpected error as a line on the job page (the details are in the log)."""
+    row = exc.row if isinstance(exc, _RowFailed) else 0
+    cause = exc.__cause__ if isinstance(exc, _RowFailed) and exc.__cause__ else exc
+    if isinstance(cause, SoftTimeLimitExceeded):
+        message = _(
+            "The import took longer than %(minutes)s minutes and was stopped; import the rows "
+            "in smaller files."
+        ) % {"minutes": WORKER_SOFT_TIME_LIMIT // 60}
+    elif isinstance(cause, (DataError, OverflowError)):
+        message = _("The database refused a value of this row (a number too large?).")
+    elif isinstance(cause, DatabaseError):
+        message = _("The database refused this row.") if row else _("The database failed.")
+    else:
+        message = _("An unexpected error stopped the import; it has been logged.")
+    return {"row": row, "field": "", "message": message}
+
+
+def case_import_sweep(*, now: datetime | None = None) -> int:
+    """Fail the imports whose worker is gone: still pending or running ``STUCK_AFTER`` after
+    they were queued or claimed, longer than any worker may run. Conditional UPDATE, so a job
+    that ends meanwhile keeps its result (a job's writes commit with its ``done``); safe to
+    run at any time. Returns how many it failed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=STUCK_AFTER)
+    message = _(
+        "The import did not finish within %(minutes)s minutes (its worker stopped). Nothing was "
+        "imported; import the file again."
+    ) % {"minutes": STUCK_AFTER // 60}
+    stuck = CaseImportJob.objects.filter(
+        Q(state=ImportState.PENDING, created_at__lt=cutoff)
+        | Q(state=ImportState.RUNNING, started_at__lt=cutoff)
+        | Q(state=ImportState.RUNNING, started_at__isnull=True, created_at__lt=cutoff)
+    )
+    count = stuck.update(
+        state=ImportState.FAILED,
+        errors=[{"row": 0, "field": "", "message": message}],
+        content=b"",
+        finished_at=now,
+    )
+    if count:
+        logger.warning("Failed %s case import(s) whose worker stopped", count)
+    return count
 
 
 # --- exchange rates (secretariat) -----------------------------------------------------------
 
 
+# A rate this far from the nearest year's rate of the same currency is more often a typo
+# (a misplaced decimal point, the inverse quote) than a real move: it needs a second look.
+RATE_CONFIRM_DEVIATION = Decimal("0.5")
+
+
+class RateNeedsConfirmation(ValidationError):
+    """The new rate is more than :data:`RATE_CONFIRM_DEVIATION` away from ``nearest``; saving
+    it needs ``confirm=True``. ``deviation`` is signed (``new / nearest − 1``)."""
+
+    def __init__(self, *, nearest: ExchangeRate, new: Decimal, deviation: Decimal) -> None:
+        super().__init__(
+            {
+                "confirm": _(
+                    "%(new)s USD is %(pct)s %% %(direction)s the nearest known rate of "
+                    "%(currency)s (%(year)s: %(nearest)s USD). Check it, then tick "
+                    "“confirm” to save it anyway."
+                )
+                % {
+                    "new": units.plain(new),
+                    "pct": units.plain(abs(deviation * 100).quantize(Decimal("0.1"))),
+                    "direction": _("above") if deviation > 0 else _("below"),
+                    "currency": nearest.currency,
+                    "year": nearest.year,
+                    "nearest": units.plain(nearest.usd_per_unit),
+                }
+            }
+        )
+        self.nearest = nearest
+        self.deviation = deviation
+
+
+def rate_needs_confirmation(*, new: Decimal, nearest: Decimal) -> bool:
+    """The confirmation rule: ``|new / nearest − 1| > 0.5`` (``nearest`` is positive)."""
+    return abs(new / nearest - 1) > RATE_CONFIRM_DEVIATION
+
+
+def _nearest_rate(*, currency: str, year: int) -> ExchangeRate | None:
+    """The known rate of ``currency`` in the year nearest to ``year``, other than ``year``
+    itself (correcting a wrong rate must not be judged against the wrong value); on a tie the
+    earlier year. A currency has a few dozen rates at most, so they are compared here."""
+    rates = ExchangeRate.objects.filter(currency=currency).exclude(year=year)
+    return min(rates, key=lambda r: (abs(r.year - year), r.year), default=None)
+
+
 @transaction.atomic
 def exchange_rate_save(
-    *, actor: Any, currency: str, year: int, usd_per_unit: Decimal, source: str = ""
+    *,
+    actor: Any,
+    currency: str,
+    year: int,
+    usd_per_unit: Decimal,
+    source: str,
+    confirm: bool = False,
 ) -> ExchangeRate:
-    """Add or change the rate of ``currency`` in ``year`` (secretariat only; history kept)."""
+    """Add or change the rate of ``currency`` in ``year`` (secretariat only; history kept).
+
+    ``source`` says where the value comes from and is required. A rate more than 50 % away
+    from the nearest other year's rate of the currency raises :class:`RateNeedsConfirmation`
+    unless ``confirm``."""
     if not _roles(actor).secretariat:
         raise PermissionDenied(_("Only the secretariat keeps exchange rates."))
     code = (currency or "").strip().upper()
+    source = (source or "").strip()
+    if not source:
+        raise ValidationError(
+            {
+                "source": _(
+                    "Say where the rate comes from (the statistics office or bank and its "
+                    "series, or that it is an estimate)."
+                )
+            }
+        )
     rate = ExchangeRate.objects.filter(currency=code, year=year).first() or ExchangeRate(
         currency=code, year=year
     )
     rate.usd_per_unit = usd_per_unit
     rate.source = source
     rate.full_clean()
+    nearest = _nearest_rate(currency=code, year=year)
+    if (
+        nearest is not None
+        and not confirm
+        and rate_needs_confirmation(new=usd_per_unit, nearest=nearest.usd_per_unit)
+    ):
+        raise RateNeedsConfirmation(
+            nearest=nearest, new=usd_per_unit, deviation=usd_per_unit / nearest.usd_per_unit - 1
+        )
     rate.save()
     return rate
 
@@ -768,7 +1024,9 @@ __all__ = [
     "CASE_ACTIONS",
     "EDITABLE_FIELDS",
     "IMPORT_ASYNC_ROWS",
+    "RATE_CONFIRM_DEVIATION",
     "CaseDraft",
+    "RateNeedsConfirmation",
     "ReviewStatus",
     "case_act",
     "case_approve",
@@ -779,9 +1037,12 @@ __all__ = [
     "case_create",
     "case_import_run",
     "case_import_start",
+    "case_import_sweep",
+    "case_import_validate",
     "case_reopen",
     "case_return",
     "case_submit",
     "case_update",
     "exchange_rate_save",
+    "rate_needs_confirmation",
 ]

@@ -34,6 +34,7 @@ from knowledge.models import (
 from knowledge.models.review import ReviewAction
 from members.models import Member, Membership, Status
 from members.selectors import roles_for
+from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.history import history_user, record_change
 
@@ -79,12 +80,20 @@ def _clean_impacts(*, impacts: Iterable[ImpactInput], year: int) -> list[ReportI
         seen.add(code)
         unit = str(item.get("unit") or "").strip()
         try:
-            value = units.parse_decimal(item.get("value", ""), field="impacts")
-            if value < 0:
-                raise ValidationError({"impacts": _("Enter a value of zero or more.")})
             if indicator.category == IndicatorCategory.MONEY:
+                value = units.parse_decimal(
+                    item.get("value", ""), field="impacts", places=bounds.MONEY_PLACES
+                )
                 currency = (unit or "USD").upper()
-                stored = units.to_usd(amount=value, currency=currency, year=year, field="impacts")
+                stored: Decimal | None
+                try:
+                    stored = units.to_usd(
+                        amount=value, currency=currency, year=year, field="impacts"
+                    )
+                except units.MissingRate:
+                    # A draft may wait for the secretariat's rate (the views warn at save
+                    # time); submitting needs it (report_hard_errors).
+                    stored = None
                 rows.append(
                     ReportImpact(
                         indicator=indicator,
@@ -95,6 +104,7 @@ def _clean_impacts(*, impacts: Iterable[ImpactInput], year: int) -> list[ReportI
                     )
                 )
             else:
+                value = units.parse_decimal(item.get("value", ""), field="impacts")
                 stored = units.convert(value=value, unit=unit, to=indicator.unit, field="impacts")
                 rows.append(
                     ReportImpact(indicator=indicator, value=value, unit=unit, stored_value=stored)
@@ -110,51 +120,31 @@ def _clean_impacts(*, impacts: Iterable[ImpactInput], year: int) -> list[ReportI
     return rows
 
 
-# The counters are PostgreSQL ``integer`` columns: a larger number would fail the write.
-ACTIVITY_MAX = 2_147_483_647
+# The largest counter of one report (the statistics add them up in 64-bit columns).
+ACTIVITY_MAX = bounds.COUNT_MAX
 
 
 def _clean_activity(activity: Mapping[str, Any]) -> dict[str, int]:
     """Whole numbers from 0 to :data:`ACTIVITY_MAX`; errors name the counter."""
     out: dict[str, int] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
     for name, raw in activity.items():
         if name not in ACTIVITY_FIELDS:
-            errors[name] = _("Unknown activity counter.")
+            errors[name] = [_("Unknown activity counter.")]
             continue
         try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            errors[name] = _("Enter a whole number.")
-            continue
-        if value < 0:
-            errors[name] = _("Enter a number of zero or more.")
-            continue
-        if value > ACTIVITY_MAX:
-            errors[name] = _("Enter a number of at most %(max)s.") % {"max": f"{ACTIVITY_MAX:,}"}
-            continue
-        out[name] = value
+            out[name] = bounds.parse_count(0 if raw in (None, "") else raw, field=name)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     return out
 
 
 def _check_year(year: Any) -> int:
-    try:
-        value = int(year)
-    except (TypeError, ValueError):
-        raise ValidationError({"year": _("Enter a year.")}) from None
-    this_year = timezone.localdate().year
-    if value > this_year:
-        raise ValidationError(
-            {
-                "year": _("%(year)s is in the future: report a year that has begun.")
-                % {"year": value}
-            }
-        )
-    if value < 1990:
-        raise ValidationError({"year": _("Enter a year from 1990 on.")})
-    return value
+    """A year from :data:`recpnet.bounds.YEAR_MIN` to the current one (a report is of a year
+    that has begun)."""
+    return bounds.parse_year(year)
 
 
 def approved_case_sums(*, member_id: int, year: int) -> dict[str, Decimal]:
@@ -185,22 +175,36 @@ def approved_case_sums(*, member_id: int, year: int) -> dict[str, Decimal]:
 
 
 def report_hard_errors(report: AnnualReport) -> dict[str, list[str]]:
-    """What blocks submission: implemented > identified, totals below the approved cases."""
+    """What blocks submission: implemented > identified, a money figure whose currency has no
+    exchange rate for the year (once per currency), totals below the approved cases."""
     errors: dict[str, list[str]] = {}
     if report.options_implemented > report.options_identified:
         errors.setdefault("options_implemented", []).append(
             _("Options implemented (%(a)s) cannot exceed options identified (%(b)s).")
             % {"a": report.options_implemented, "b": report.options_identified}
         )
-    figures: dict[str, Decimal] = {
-        i.indicator.code: i.stored_value for i in report.impacts.select_related("indicator")
-    }
+    figures: dict[str, Decimal] = {}
+    missing: set[str] = set()
+    unconverted: set[str] = set()
+    for i in report.impacts.select_related("indicator"):
+        try:
+            figures[i.indicator.code] = _current_stored_value(i, year=report.year)
+        except units.MissingRate:
+            missing.add(i.currency)
+            unconverted.add(i.indicator.code)
+    for currency in sorted(missing):
+        # One error per missing rate, however many money figures are in that currency.
+        errors.setdefault("impacts", []).append(
+            units.missing_rate_message(currency=currency, year=report.year)
+        )
     figures.update({name: Decimal(getattr(report, name)) for name in ACTIVITY_FIELDS})
     names = dict(Indicator.objects.values_list("code", "name"))
     units_of = dict(Indicator.objects.values_list("code", "unit"))
     for code, case_total in sorted(
         approved_case_sums(member_id=report.member_id, year=report.year).items()
     ):
+        if code in unconverted:
+            continue  # not comparable before the rate exists, which is reported above
         reported = figures.get(code, Decimal(0))
         if reported < case_total:
             field = code if code in ACTIVITY_FIELDS else "impacts"
@@ -224,7 +228,28 @@ def _fmt(value: Decimal) -> str:
     return units.plain(value)
 
 
+def _current_stored_value(impact: ReportImpact, *, year: int) -> Decimal:
+    """The impact's stored value, money converted at today's rate of ``year`` (a draft saved
+    before the rate existed has none yet). Raises ``units.MissingRate``."""
+    if not impact.currency:
+        return impact.stored_value or Decimal(0)
+    return units.to_usd(amount=impact.value, currency=impact.currency, year=year, field="impacts")
+
+
+def _refresh_money(report: AnnualReport) -> None:
+    """Store the USD values of the report's money figures at today's rates (as a case's are
+    refreshed at submission); figures still without a rate are left for the hard errors."""
+    for impact in report.impacts.exclude(currency=""):
+        try:
+            usd = _current_stored_value(impact, year=report.year)
+        except ValidationError:
+            continue
+        if usd != impact.stored_value:
+            ReportImpact.objects.filter(pk=impact.pk).update(stored_value=usd)
+
+
 def _validate(report: AnnualReport) -> None:
+    _refresh_money(report)
     errors = report_hard_errors(report)
     if errors:
         raise ValidationError(errors)
@@ -279,6 +304,10 @@ def report_create(
     return report
 
 
+def _impact_key(rows: Iterable[ReportImpact]) -> list[tuple[Any, ...]]:
+    return sorted((r.indicator_id, r.value, r.unit, r.currency) for r in rows)
+
+
 def _check_options(report: AnnualReport) -> None:
     if report.options_implemented > report.options_identified:
         raise ValidationError(
@@ -301,9 +330,27 @@ def report_update(
     _check_member_staff(actor=actor, member=report.member)
     counters = _clean_activity(activity or {})
     rows = _clean_impacts(impacts=impacts, year=report.year) if impacts is not None else None
+    unchanged = (
+        all(getattr(report, name) == value for name, value in counters.items())
+        and (notes is None or notes == report.notes)
+        and (rows is None or _impact_key(rows) == _impact_key(report.impacts.all()))
+    )
     for name, value in counters.items():
         setattr(report, name, value)
     _check_options(report)
+    if unchanged:
+        # Saved unchanged: no new version and no history entry (a conflict still shows).
+        current = AnnualReport.objects.filter(
+            pk=report.pk, status__in=(ReviewStatus.DRAFT, ReviewStatus.RETURNED)
+        )
+        if expected_version is not None:
+            current = current.filter(version=expected_version)
+        if not current.exists():
+            raise ConflictError(
+                _("This report was changed or submitted meanwhile; reload to see the change.")
+            )
+        report.refresh_from_db()
+        return report
     fields: dict[str, Any] = dict(counters)
     if notes is not None:
         fields["notes"] = notes

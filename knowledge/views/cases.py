@@ -21,12 +21,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.selectors import roles_for
+from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.exports import export_response
 
 from .. import access, review
 from ..forms import AttachmentForm, CaseForm, ExchangeRateForm, ImportForm, ReviewForm
-from ..imports import COLUMNS, template_rows
+from ..imports import COLUMNS, MAX_ROWS, template_rows
 from ..models import Case, ReviewStatus
 from ..models.cases import THEMES, EnterpriseSize, Methodology
 from ..selectors import cases as selectors
@@ -72,8 +73,7 @@ IMPACT_EXPORT = (
 def _filters(request: HttpRequest) -> dict[str, Any]:
     wanted = (*selectors.FACETS, "q", "status", "member")
     filters: dict[str, Any] = {k: request.GET.get(k, "").strip() for k in wanted}
-    year = filters.get("year")
-    filters["year"] = int(year) if year and year.isdigit() else None
+    filters["year"] = bounds.query_year(request.GET)
     return filters
 
 
@@ -184,14 +184,13 @@ def case_action(request: HttpRequest, public_id: Any, action: str) -> HttpRespon
     case = selectors.case_get_for_user(actor=request.user, public_id=public_id)
     form = ReviewForm(request.POST)
     form.is_valid()
-    version = request.POST.get("version", "")
     try:
         services.case_act(
             actor=request.user,
             case=case,
             action=action,
             comment=form.cleaned_data.get("comment", ""),
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=bounds.query_int(request.POST, "version", minimum=1),
         )
     except ConflictError as exc:
         messages.error(request, exc.message)
@@ -234,6 +233,15 @@ def member_cases(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _saved_message(request: HttpRequest, case: Case, saved: str) -> None:
+    """Confirm a save; when an amount has no exchange rate yet, one warning instead."""
+    warning = selectors.case_rate_warning(case=case)
+    if warning:
+        messages.warning(request, warning)
+    else:
+        messages.success(request, saved)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest, slug: str) -> HttpResponse:
@@ -248,7 +256,7 @@ def case_new(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc.message_dict)
         else:
-            messages.success(request, _("Draft saved. Submit it for review when it is ready."))
+            _saved_message(request, case, _("Draft saved. Submit it for review when it is ready."))
             return redirect("knowledge:case-detail", public_id=case.public_id)
     return render(request, "knowledge/cases/form.html", {"form": form, "member": member})
 
@@ -266,20 +274,21 @@ def case_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields, impacts, figures = form.service_input()
         try:
-            services.case_update(
+            case = services.case_update(
                 actor=request.user,
                 case=case,
                 fields=fields,
                 impacts=impacts,
                 figures=figures,
-                expected_version=int(request.POST.get("version") or case.version),
+                expected_version=bounds.query_int(request.POST, "version", minimum=1)
+                or case.version,
             )
         except ValidationError as exc:
             form.add_service_errors(exc.message_dict)
         except ConflictError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("Changes saved."))
+            _saved_message(request, case, _("Changes saved."))
             return redirect("knowledge:case-detail", public_id=case.public_id)
     return render(
         request, "knowledge/cases/form.html", {"form": form, "member": case.member, "case": case}
@@ -375,14 +384,17 @@ def import_cases(request: HttpRequest, slug: str) -> HttpResponse:
                 actor=request.user,
                 member=member,
                 filename=upload.name or "import.csv",
-                content=upload.read(),
+                content=upload,
             )
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error("file", message)
         else:
             return redirect("knowledge:case-import-job", public_id=job.public_id)
-    return render(request, "knowledge/cases/import.html", {"form": form, "member": member})
+    limits = {"max_rows": MAX_ROWS, "max_bytes": settings.IMPORT_MAX_BYTES}
+    return render(
+        request, "knowledge/cases/import.html", {"form": form, "member": member, **limits}
+    )
 
 
 @login_required
@@ -429,8 +441,11 @@ def import_help(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def catalogue(request: HttpRequest) -> HttpResponse:
-    """The indicator catalogue and exchange rates (public); the secretariat adds rates here."""
-    form = ExchangeRateForm(request.POST or None)
+    """The indicator catalogue and exchange rates (public); the secretariat adds rates here
+    and sees which rates items are waiting for (``?currency=&year=`` prefills the form)."""
+    form = ExchangeRateForm(
+        request.POST or None, initial=ExchangeRateForm.initial_from(request.GET)
+    )
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
@@ -443,21 +458,26 @@ def catalogue(request: HttpRequest) -> HttpResponse:
                     year=data["year"],
                     usd_per_unit=data["usd_per_unit"],
                     source=data["source"],
+                    confirm=data["confirm"],
                 )
             except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
+                form.add_service_errors(exc)
             else:
                 messages.success(request, _("Exchange rate saved."))
                 return redirect("knowledge:catalogue")
+    secretariat = roles_for(actor=request.user).secretariat
     return render(
         request,
         "knowledge/cases/catalogue.html",
         {
             "indicators": selectors.indicators_list(),
             "rates": selectors.exchange_rates_list(),
+            "missing": selectors.missing_exchange_rates(actor=request.user)
+            if secretariat
+            else None,
             "form": form,
         },
+        status=400 if request.method == "POST" and form.errors else 200,
     )
 
 

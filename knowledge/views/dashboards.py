@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from knowledge.selectors import statistics as selectors
+from recpnet import bounds
 from recpnet.exports import export_response
 
 EXPORT_COLUMNS = [
@@ -34,18 +35,13 @@ EXPORT_COLUMNS = [
 
 
 def _year(request: HttpRequest) -> int | None:
-    try:
-        return int(request.GET.get("year", ""))
-    except ValueError:
-        return None
+    return bounds.query_year(request.GET)
 
 
 def _render(request: HttpRequest, scope: str) -> HttpResponse:
     scope = selectors.parse_scope(scope)
     label = selectors.scope_label(scope)
     year = _year(request)
-    if year is not None and not 1990 <= year <= 2100:
-        year = None
     indicator = request.GET.get("indicator") or "energy_saved"
     if not re.fullmatch(r"[a-z_]{1,40}", indicator):  # bounded cache keys; checked again below
         indicator = "energy_saved"

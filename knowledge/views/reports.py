@@ -10,15 +10,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from knowledge import access
-from knowledge.models import ACTIVITY_FIELDS, IndicatorCategory
+from knowledge.models import ACTIVITY_FIELDS, AnnualReport, IndicatorCategory
 from knowledge.review import transitions_of
 from knowledge.selectors import reports as selectors
 from knowledge.services import reports as services
 from knowledge.units import compatible_units, plain
 from members.selectors import member_workspace_get
+from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.exports import export_response
 
@@ -36,6 +38,41 @@ def _impact_indicators() -> list[dict[str, Any]]:
     ]
 
 
+def _impact_rows(post: Any, report: Any = None) -> list[dict[str, Any]]:
+    """Each impact indicator with the value and unit to show: what was posted (a form with
+    errors keeps what the person typed), else the report's own figure in the unit it was
+    entered in — never the first unit of the list, which would change the figure on save."""
+    current = {}
+    if report is not None:
+        current = {
+            i.indicator.code: (plain(i.value), i.unit or i.currency) for i in report.impacts_list
+        }
+    rows = []
+    for ind in _impact_indicators():
+        value, unit = current.get(ind["code"], ("", "USD" if ind["money"] else ind["units"][0]))
+        if post:
+            value = post.get(f"impact_{ind['code']}", "")
+            unit = post.get(f"unit_{ind['code']}") or unit
+        rows.append({**ind, "value": value, "selected": unit})
+    return rows
+
+
+def _activity_rows(post: Any, report: Any = None) -> list[dict[str, Any]]:
+    rows = []
+    for name in ACTIVITY_FIELDS:
+        value = getattr(report, name) if report is not None else ""
+        if post:
+            value = post.get(name, "")
+        rows.append(
+            {
+                "name": name,
+                "label": getattr(AnnualReport._meta.get_field(name), "verbose_name", name),
+                "value": value,
+            }
+        )
+    return rows
+
+
 def _parse_form(request: HttpRequest) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     activity = {name: request.POST.get(name) or 0 for name in ACTIVITY_FIELDS}
     impacts = []
@@ -50,6 +87,15 @@ def _parse_form(request: HttpRequest) -> tuple[dict[str, Any], list[dict[str, An
                 }
             )
     return activity, impacts
+
+
+def _saved_message(request: HttpRequest, report: AnnualReport, saved: str) -> None:
+    """Confirm a save; when a money figure has no exchange rate yet, one warning instead."""
+    warning = selectors.report_rate_warning(report=report)
+    if warning:
+        messages.warning(request, warning)
+    else:
+        messages.success(request, saved)
 
 
 @login_required
@@ -78,7 +124,7 @@ def report_new(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             errors = exc.message_dict
         else:
-            messages.success(request, "Draft saved.")
+            _saved_message(request, report, "Draft saved.")
             return redirect("knowledge:report-detail", slug=member.slug, year=report.year)
     return render(
         request,
@@ -87,8 +133,8 @@ def report_new(request: HttpRequest, slug: str) -> HttpResponse:
             "member": member,
             "errors": errors,
             "post": request.POST,
-            "indicators": _impact_indicators(),
-            "activity_values": [(n, request.POST.get(n, "")) for n in ACTIVITY_FIELDS],
+            "indicators": _impact_rows(request.POST),
+            "activity_rows": _activity_rows(request.POST),
             "due_year": services.report_due()[0],
         },
         status=400 if errors else 200,
@@ -103,12 +149,12 @@ def report_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     if request.method == "POST":
         activity, impacts = _parse_form(request)
         try:
-            services.report_update(
+            report = services.report_update(
                 report=report,
                 actor=request.user,
                 activity=activity,
                 impacts=impacts,
-                expected_version=int(request.POST.get("version") or 0) or None,
+                expected_version=bounds.query_int(request.POST, "version", minimum=1),
             )
         except ValidationError as exc:
             errors = exc.message_dict
@@ -116,14 +162,13 @@ def report_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("knowledge:report-detail", slug=slug, year=year)
         else:
-            messages.success(request, "Report saved.")
+            _saved_message(request, report, "Report saved.")
             return redirect("knowledge:report-detail", slug=slug, year=year)
     elif not selectors.can_act(actor=request.user, report=report)["edit"]:
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied
     report = selectors.report_with_impacts(report=report)
-    current = {i.indicator.code: plain(i.value) for i in report.impacts_list}  # type: ignore[attr-defined]
     return render(
         request,
         "knowledge/reports/form.html",
@@ -132,12 +177,8 @@ def report_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             "report": report,
             "errors": errors,
             "post": request.POST or None,
-            "indicators": [
-                {**ind, "current": current.get(ind["code"])} for ind in _impact_indicators()
-            ],
-            "activity_values": [
-                (n, request.POST.get(n, getattr(report, n))) for n in ACTIVITY_FIELDS
-            ],
+            "indicators": _impact_rows(request.POST, report),
+            "activity_rows": _activity_rows(request.POST, report),
         },
         status=400 if errors else 200,
     )
@@ -173,8 +214,13 @@ def report_action(request: HttpRequest, slug: str, year: int, action: str) -> Ht
             comment=request.POST.get("comment", ""),
         )
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        if action == "submit":
+            # The report page lists what blocks submission (report_hard_errors); repeating
+            # each item as a message showed every error twice.
+            messages.error(request, _("Not submitted: fix what is listed on this page first."))
+        else:
+            for message in exc.messages:
+                messages.error(request, message)
     except ConflictError as exc:
         messages.error(request, exc.message)
     else:

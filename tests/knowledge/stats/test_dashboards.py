@@ -85,7 +85,14 @@ def test_odd_query_parameters_fall_back_to_the_defaults(tenancy):
         enterprises_assisted=5,
         impacts=[{"indicator": "energy_saved", "value": "7", "unit": "MWh"}],
     )
-    for query in ("?year=99999", "?year=abc", "?indicator=DROP%20TABLE", "?indicator=nope"):
+    for query in ("?indicator=DROP%20TABLE", "?indicator=nope"):
         response = _client().get(f"/statistics/{query}")
         assert response.status_code == 200, query
         assert _energy_cell(response.content.decode()) == "7"
+
+
+@pytest.mark.parametrize("year", ["99999", "abc", "²", "1989", "2015.5"])
+def test_a_year_out_of_range_or_malformed_is_a_400_naming_year(tenancy, year):
+    response = _client().get("/statistics/", {"year": year})
+    assert response.status_code == 400
+    assert "<strong>year</strong>: Enter a year from 1990 to" in response.content.decode()

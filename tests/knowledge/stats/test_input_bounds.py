@@ -1,6 +1,7 @@
-"""Input the database cannot hold is refused before it gets there: report counters beyond a
-PostgreSQL ``integer`` and junk in statistics scopes are a 400 or a 404 naming the problem, never
-a DataError (500). Run on SQLite and PostgreSQL; the ``postgres`` tests pin the real column."""
+"""Input the database cannot hold is refused before it gets there: report counters beyond the
+declared bound (:data:`recpnet.bounds.COUNT_MAX`, well inside a PostgreSQL ``integer``) and junk
+in statistics scopes are a 400 or a 404 naming the problem, never a DataError (500). Run on
+SQLite and PostgreSQL; the ``postgres`` tests pin the real column."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from rest_framework.test import APIClient
 from knowledge.models import ACTIVITY_FIELDS, AnnualReport
 from knowledge.selectors import statistics as selectors
 from knowledge.services import reports as report_services
+from recpnet import bounds
 from tests.knowledge.stats.conftest import make_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
-MAX = 2_147_483_647
+MAX = bounds.COUNT_MAX
 
 
 def _draft(t: Any) -> AnnualReport:
@@ -110,7 +112,7 @@ def _check_html_edit(tenancy: Any, report: AnnualReport) -> None:
         {"enterprises_assisted": "99999999999", "version": report.version},
     )
     assert response.status_code == 400
-    assert "at most 2,147,483,647" in response.content.decode()
+    assert "from 0 to 1,000,000,000" in response.content.decode()
     report.refresh_from_db()
     assert report.enterprises_assisted == 0
 

@@ -98,14 +98,14 @@ def test_contract_fields_and_figures(network):
         "year": 2014,
         "indicator": "energy_saved",
         "unit": "MWh/yr",
-        "total": 2500.0,  # 2 GWh + 500 MWh
+        "total": "2500",  # 2 GWh + 500 MWh
         "n_items": 2,
         "n_enterprises": 12,
         "median": None,
         "p25": None,
         "p75": None,
     }
-    assert rows[("global", 2013, "options_implemented")]["total"] == 205
+    assert rows[("global", 2013, "options_implemented")]["total"] == "205"
 
 
 def test_filters_scope_year_indicator(network):
@@ -116,7 +116,7 @@ def test_filters_scope_year_indicator(network):
 
     rows = _rows(client.get(STATISTICS, {"scope": "country:ke", "year": 2014}))  # any case
     assert {(s, y) for s, y, _ in rows} == {("country:KE", 2014)}
-    assert rows[("country:KE", 2014, "water_saved")]["total"] == 1500.0
+    assert rows[("country:KE", 2014, "water_saved")]["total"] == "1500"
 
     rows = _rows(client.get(STATISTICS, {"scope": "global", "indicator": "energy_saved"}))
     assert set(rows) == {("global", 2013, "energy_saved"), ("global", 2014, "energy_saved")}
@@ -167,13 +167,13 @@ def test_public_callers_get_cells_under_three_enterprises_suppressed(network):
         )
         # Kenya's 10 enterprises: shown.
         rows = _rows(client_for(user).get(STATISTICS, {"scope": "country:KE", "year": 2014}))
-        assert rows[("country:KE", 2014, "energy_saved")]["total"] == 2000.0
+        assert rows[("country:KE", 2014, "energy_saved")]["total"] == "2000"
 
 
 @pytest.mark.parametrize("who", ["staff_a", "staff_b", "coordinator_a", "secretariat"])
 def test_network_users_see_every_cell(network, who):
     rows = _rows(client_for(getattr(network, who)).get(STATISTICS, {"scope": "country:CO"}))
-    assert rows[("country:CO", 2014, "energy_saved")]["total"] == 500.0
+    assert rows[("country:CO", 2014, "energy_saved")]["total"] == "500"
 
 
 def test_token_authenticated_network_user_sees_every_cell(network):
@@ -186,7 +186,7 @@ def test_token_authenticated_network_user_sees_every_cell(network):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
     rows = _rows(client.get(STATISTICS, {"scope": "country:CO"}))
-    assert rows[("country:CO", 2014, "energy_saved")]["total"] == 500.0
+    assert rows[("country:CO", 2014, "energy_saved")]["total"] == "500"
 
 
 def test_statistics_are_read_only(network):
@@ -219,7 +219,14 @@ def test_report_contract_fields(tenancy):
     assert body["member"] == "kncpc"
     assert body["status"] == "submitted"
     assert body["activity"]["enterprises_assisted"] == 4
-    assert body["impacts"] == [{"indicator": "energy_saved", "value": "40", "unit": "MWh"}]
+    assert body["impacts"] == [
+        {
+            "indicator": "energy_saved",
+            "value": "40",
+            "unit": "MWh",
+            "stored": {"value": "40", "unit": "MWh/yr"},
+        }
+    ]
 
 
 @pytest.mark.parametrize("who", ["staff_b", "admin_b", "coordinator_a", "coordinator_b"])

@@ -1,0 +1,211 @@
+"""The declared range of every quantity the portal accepts, in one place.
+
+Every path that takes a number, a year or a date from a person (pages, API, bulk import, the
+admin) checks it here, and the error names the field. The ranges are sized so that any sum the
+statistics can make of accepted rows fits its column: a value of one item is at most
+:data:`VALUE_MAX` in its stored unit (``Statistic.total`` holds 22 integer digits, room for ten
+billion such items), a counter of one item at most :data:`COUNT_MAX` (the statistics count with
+64-bit integers).
+
+Numbers are parsed from ASCII digits only: ``"²".isdigit()`` is true in Python but ``int("²")``
+fails, and a page must answer 400, not 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+# A count of one item (enterprises assisted, people trained, options identified …).
+COUNT_MAX = 1_000_000_000
+# A physical value or money amount of one item, as entered (in its own unit or currency).
+ENTERED_MAX = Decimal(10**15)
+# The same value in its stored unit (MWh, m3, t, tCO2e, USD).
+VALUE_MAX = Decimal(10**12)
+# Decimal places kept for physical values (money keeps cents).
+VALUE_PLACES = 6
+MONEY_PLACES = 2
+# The earliest year of any figure, date or membership: cleaner production as a programme
+# began in 1989-90 (UNEP) and the first NCPCs in 1994; an earlier date is a typo (0001-01-01)
+# and would make the growth figures start in year 1.
+YEAR_MIN = 1990
+# Pages of a list: more than this is never a real request.
+PAGE_MAX = 100_000
+
+_ASCII_INT = re.compile(r"^[+]?[0-9]{1,18}$")
+_ASCII_DECIMAL = re.compile(r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$")
+
+
+# How far ahead a planned date (the end of a term of office) may lie.
+PLANNED_YEARS_AHEAD = 10
+
+
+def year_max() -> int:
+    """The latest year of any figure: the current one (figures are of years that have begun)."""
+    return timezone.localdate().year
+
+
+def date_min() -> dt.date:
+    return dt.date(YEAR_MIN, 1, 1)
+
+
+def date_max(*, planned: bool = False) -> dt.date:
+    """Today for dates of record (joined, effective, verified); for planned dates (a term's
+    end) the end of the year :data:`PLANNED_YEARS_AHEAD` years ahead."""
+    today = timezone.localdate()
+    return dt.date(today.year + PLANNED_YEARS_AHEAD, 12, 31) if planned else today
+
+
+def parse_int(raw: Any, *, field: str, minimum: int = 0, maximum: int = COUNT_MAX) -> int:
+    """A whole number from ``raw`` (an int or ASCII digits) within ``[minimum, maximum]``."""
+    if isinstance(raw, bool):
+        raise ValidationError({field: _("Enter a whole number.")})
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, Decimal | float):
+        try:
+            if raw != int(raw):
+                raise ValidationError({field: _("Enter a whole number.")})
+        except (ValueError, OverflowError, InvalidOperation):
+            raise ValidationError({field: _("Enter a whole number.")}) from None
+        value = int(raw)
+    else:
+        text = str(raw).strip().replace(",", "")
+        if not _ASCII_INT.match(text):
+            raise ValidationError({field: _("Enter a whole number.")})
+        value = int(text)
+    if value < minimum or value > maximum:
+        raise ValidationError(
+            {
+                field: _("Enter a number from %(min)s to %(max)s.")
+                % {"min": f"{minimum:,}", "max": f"{maximum:,}"}
+            }
+        )
+    return value
+
+
+def parse_count(raw: Any, *, field: str, minimum: int = 0) -> int:
+    return parse_int(raw, field=field, minimum=minimum, maximum=COUNT_MAX)
+
+
+def parse_year(raw: Any, *, field: str = "year") -> int:
+    try:
+        return parse_int(raw, field=field, minimum=YEAR_MIN, maximum=year_max())
+    except ValidationError:
+        raise ValidationError(
+            {field: _("Enter a year from %(min)s to %(max)s.") % year_range()}
+        ) from None
+
+
+def year_range() -> dict[str, int]:
+    return {"min": YEAR_MIN, "max": year_max()}
+
+
+def check_date(value: dt.date, *, field: str, planned: bool = False) -> dt.date:
+    """``value`` within :func:`date_min` … :func:`date_max`, else an error naming ``field``."""
+    latest = date_max(planned=planned)
+    if not date_min() <= value <= latest:
+        raise ValidationError(
+            {
+                field: _("Enter a date from %(min)s to %(max)s.")
+                % {"min": date_min().isoformat(), "max": latest.isoformat()}
+            }
+        )
+    return value
+
+
+def parse_decimal(raw: Any, *, field: str, places: int = VALUE_PLACES) -> Decimal:
+    """A non-negative decimal with at most ``places`` decimal places and at most
+    :data:`ENTERED_MAX`. More places are refused, not rounded: a figure a member typed is
+    never changed behind their back."""
+    if isinstance(raw, bool):
+        raise ValidationError({field: _("Enter a number.")})
+    if isinstance(raw, Decimal):
+        amount = raw
+    elif isinstance(raw, int):
+        amount = Decimal(raw)
+    elif isinstance(raw, float):
+        amount = Decimal(repr(raw))
+    else:
+        text = str(raw).strip().replace(",", "")
+        if not _ASCII_DECIMAL.match(text):
+            raise ValidationError({field: _("Enter a number, such as 1250 or 12.5.")})
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError({field: _("Enter a number, such as 1250 or 12.5.")}) from None
+    if not amount.is_finite():
+        raise ValidationError({field: _("Enter a finite number.")})
+    if amount < 0:
+        raise ValidationError({field: _("Enter a value of zero or more.")})
+    if amount > ENTERED_MAX:
+        raise ValidationError(
+            {field: _("Enter at most %(max)s.") % {"max": f"{int(ENTERED_MAX):,}"}}
+        )
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        raise ValidationError({field: _("Enter at most %(n)s decimal places.") % {"n": places}})
+    return amount
+
+
+def check_stored(value: Decimal, *, field: str, unit: str, factor: Decimal | None = None) -> None:
+    """``value`` is in the stored unit ``unit``; refuse it past :data:`VALUE_MAX`, saying the
+    largest value that the entered unit allows (``VALUE_MAX / factor``)."""
+    if value > VALUE_MAX:
+        if factor:
+            limit = (VALUE_MAX / factor).normalize()
+            message = _("Enter at most %(max)s in this unit.") % {"max": f"{limit:,f}"}
+        else:
+            message = _("Enter at most %(max)s %(unit)s.") % {
+                "max": f"{int(VALUE_MAX):,}",
+                "unit": unit,
+            }
+        raise ValidationError({field: message})
+
+
+def query_int(
+    query: Mapping[str, Any], name: str, *, minimum: int = 0, maximum: int = COUNT_MAX
+) -> int | None:
+    """An optional whole-number query parameter: ``None`` when absent or empty, a
+    ``ValidationError`` naming it when malformed or out of range."""
+    raw = query.get(name)
+    if raw is None or str(raw).strip() == "":
+        return None
+    return parse_int(raw, field=name, minimum=minimum, maximum=maximum)
+
+
+def query_year(query: Mapping[str, Any], name: str = "year") -> int | None:
+    raw = query.get(name)
+    if raw is None or str(raw).strip() == "":
+        return None
+    return parse_year(raw, field=name)
+
+
+def query_page(query: Mapping[str, Any], name: str = "page") -> int | None:
+    return query_int(query, name, minimum=1, maximum=PAGE_MAX)
+
+
+class YearFormField(forms.IntegerField):
+    """A year within the declared range, for forms and list filters."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", YEAR_MIN)
+        kwargs.setdefault("max_value", year_max())
+        super().__init__(**kwargs)
+
+
+class CountFormField(forms.IntegerField):
+    """A count of one item within the declared range."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", COUNT_MAX)
+        super().__init__(**kwargs)
