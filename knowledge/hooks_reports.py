@@ -60,11 +60,12 @@ class KnowledgeEvidence:
 def connect() -> None:
     """Register the review hook and the seams."""
     from knowledge import review
-    from knowledge.services.statistics import statistics_as_of
-    from recpnet.health import register_statistics_as_of
+    from knowledge.services.statistics import statistics_as_of, statistics_failing_count
+    from recpnet.health import register_statistics_as_of, register_statistics_failing
 
     review.on_transition(statistics_on_review)
     register_statistics_as_of(statistics_as_of)
+    register_statistics_failing(statistics_failing_count)
     try:
         from members.evidence import register_evidence_provider
     except ImportError:  # the members seam is not there yet

@@ -141,6 +141,71 @@ def slices_for_case(case: Any) -> list[Slice]:
     )
 
 
+def source_years() -> set[int]:
+    """The years that have an approved report or case."""
+    years = set(
+        AnnualReport.objects.filter(status=ReviewStatus.APPROVED)
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    case = case_model()
+    if case is not None:
+        years |= set(
+            case.objects.filter(status=ReviewStatus.APPROVED)
+            .order_by()
+            .values_list("year", flat=True)
+            .distinct()
+        )
+    return years
+
+
+def slices_of_year(year: int) -> set[Slice]:
+    """Every slice of ``year`` that approved sources feed (two grouped scans), so that a year
+    can be recomputed slice by slice without knowing its slices beforehand."""
+    chapter_of = country_chapters()
+    out: set[Slice] = {("global", year)}
+    reports = AnnualReport.objects.filter(status=ReviewStatus.APPROVED, year=year)
+    for c_code, tier in reports.values_list("member__country_id", "member__tier").distinct():
+        out |= {(f"chapter:{chapter_of[c_code]}", year), (f"country:{c_code}", year)}
+        out.add((f"tier:{tier}", year))
+    case = case_model()
+    if case is not None:
+        cases = case.objects.filter(status=ReviewStatus.APPROVED, year=year)
+        for c_code, tier, sector in cases.values_list(
+            "country_id", "member__tier", "sector"
+        ).distinct():
+            out |= {(f"chapter:{chapter_of[c_code]}", year), (f"country:{c_code}", year)}
+            out |= {(f"tier:{tier}", year), (f"sector:{sector[:1]}", year)}
+    return out
+
+
+def items_changed_since(slice_: Slice, since: Any, *, limit: int) -> list[tuple[str, int]]:
+    """The approved reports and cases of ``slice_`` changed after ``since`` (all when None),
+    newest first, at most ``limit``: when a slice that computed before fails now, these are
+    the items that can have brought the failure in."""
+    changed = Q() if since is None else Q(updated_at__gt=since)
+    found: list[tuple[Any, str, int]] = []
+    reports = AnnualReport.objects.filter(status=ReviewStatus.APPROVED).filter(
+        _scope_q({slice_}, year="year", country="member__country", tier="member__tier")
+    )
+    for pk, at in (
+        reports.filter(changed).order_by("-updated_at").values_list("pk", "updated_at")[:limit]
+    ):
+        found.append((at, "report", pk))
+    case = case_model()
+    if case is not None:
+        cases = case.objects.filter(status=ReviewStatus.APPROVED).filter(
+            _scope_q({slice_}, year="year", country="country", tier="member__tier", sector="sector")
+        )
+        for pk, at in (
+            cases.filter(changed).order_by("-updated_at").values_list("pk", "updated_at")[:limit]
+        ):
+            found.append((at, "case", pk))
+    found.sort(key=lambda item: item[0], reverse=True)
+    return [(kind, pk) for _, kind, pk in found[:limit]]
+
+
 # --- the computation ----------------------------------------------------------------------
 
 

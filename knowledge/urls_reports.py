@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from .views import dashboards, reports
+from .views import dashboards, reports, statistics_failures
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("statistics/", dashboards.global_dashboard, name="stats-global"),
@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("statistics/tiers/<str:tier>/", dashboards.tier_dashboard, name="stats-tier"),
     path("statistics/items/<str:scope>/<int:year>/", dashboards.drilldown, name="stats-items"),
     path("statistics/export.<str:fmt>", dashboards.export, name="stats-export"),
+    path("statistics/failures/", statistics_failures.failing_slices, name="stats-failures"),
     path("members/<slug:slug>/reports/", reports.workspace, name="report-workspace"),
     path("members/<slug:slug>/reports/new/", reports.report_new, name="report-new"),
     path("members/<slug:slug>/reports/<int:year>/", reports.report_detail, name="report-detail"),

@@ -1,7 +1,8 @@
 """Health of the portal's parts, for ``/healthz``.
 
-The statistics "as of" time is owned by ``knowledge``; it registers a provider here in its
-``AppConfig.ready()`` so that this lower layer never imports the higher one.
+The statistics "as of" time and the count of failing slices are owned by ``knowledge``; it
+registers providers here in its ``AppConfig.ready()`` so that this lower layer never imports the
+higher one.
 """
 
 from __future__ import annotations
@@ -18,11 +19,18 @@ from django.core.cache import cache
 from django.db import connection
 
 _statistics_as_of: Callable[[], datetime | None] = lambda: None  # noqa: E731
+_statistics_failing: Callable[[], int] = lambda: 0  # noqa: E731
 
 
 def register_statistics_as_of(provider: Callable[[], datetime | None]) -> None:
     global _statistics_as_of
     _statistics_as_of = provider
+
+
+def register_statistics_failing(provider: Callable[[], int]) -> None:
+    """``provider`` counts the statistics slices that fail to recompute (a poison item)."""
+    global _statistics_failing
+    _statistics_failing = provider
 
 
 def database_state() -> dict[str, Any]:
@@ -85,5 +93,13 @@ def worker_state(*, broker_ok: bool) -> dict[str, Any]:
 def statistics_as_of() -> datetime | None:
     try:
         return _statistics_as_of()
+    except Exception:
+        return None
+
+
+def statistics_failing() -> int | None:
+    """The number of failing slices, or None when it cannot be read."""
+    try:
+        return _statistics_failing()
     except Exception:
         return None

@@ -45,18 +45,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database, broker and worker state and the statistics' as-of time. 200 while the database
-    answers (the portal can serve and record), 503 when it does not."""
+    """Database, broker and worker state, the statistics' as-of time and how many statistics
+    slices fail to recompute. 200 while the database answers (the portal can serve and record),
+    503 when it does not; "degraded" when a part is down or some statistics are stuck."""
     database = health.database_state()
     broker = health.broker_state()
     worker = health.worker_state(broker_ok=broker["ok"])
     as_of = health.statistics_as_of() if database["ok"] else None
+    failing = health.statistics_failing() if database["ok"] else None
+    statistics = {
+        "as_of": as_of.isoformat() if as_of else None,
+        "failing_slices": failing,
+        "status": "unknown" if failing is None else ("degraded" if failing else "ok"),
+    }
     body = {
-        "status": "ok" if database["ok"] and broker["ok"] and worker["ok"] else "degraded",
+        "status": "ok"
+        if database["ok"] and broker["ok"] and worker["ok"] and not failing
+        else "degraded",
         "database": database,
         "broker": broker,
         "worker": worker,
-        "statistics": {"as_of": as_of.isoformat() if as_of else None},
+        "statistics": statistics,
     }
     if not database["ok"]:
         body["status"] = "down"

@@ -21,6 +21,7 @@ from chapters.models import Chapter, Country
 from knowledge import rollups
 from knowledge.models import (
     ACTIVITY_FIELDS,
+    AnnualReport,
     Indicator,
     ReviewStatus,
     Statistic,
@@ -455,3 +456,51 @@ def growth(*, version: str | None = None) -> list[dict[str, Any]]:
         rows = network_growth()
         cache.set(key, rows, GROWTH_CACHE_SECONDS)
     return rows
+
+
+# --- failing slices (the secretariat) -----------------------------------------------------
+
+
+def failing_slices(*, actor: Any) -> list[dict[str, Any]]:
+    """The slices whose recompute fails, oldest failure first, for the secretariat: each with
+    its error, when it first and last failed, and its suspect items (approved reports and cases
+    changed since the slice last computed) with their pages. Three queries, however many."""
+    from django.core.exceptions import PermissionDenied
+    from django.urls import reverse
+
+    from members.selectors import is_secretariat
+
+    if not is_secretariat(actor):
+        raise PermissionDenied
+    slices = list(
+        StatisticSlice.objects.filter(failed_since__isnull=False).order_by(
+            "failed_since", "scope", "year"
+        )
+    )
+    wanted: dict[str, set[int]] = {"report": set(), "case": set()}
+    for row in slices:
+        for kind, pk in row.suspects:
+            wanted.setdefault(kind, set()).add(pk)
+    links: dict[tuple[str, int], tuple[str, str]] = {}
+    if wanted["report"]:
+        for pk, year, slug, name in AnnualReport.objects.filter(
+            pk__in=wanted["report"]
+        ).values_list("pk", "year", "member__slug", "member__name"):
+            url = reverse("knowledge:report-detail", kwargs={"slug": slug, "year": year})
+            links[("report", pk)] = (f"{name} — {year}", url)
+    case = rollups.case_model()
+    if case is not None and wanted["case"]:
+        for pk, public_id, title in case.objects.filter(pk__in=wanted["case"]).values_list(
+            "pk", "public_id", "title"
+        ):
+            url = reverse("knowledge:case-detail", kwargs={"public_id": public_id})
+            links[("case", pk)] = (title, url)
+    kinds = {"report": _("Annual report"), "case": _("Case")}
+    out = []
+    for row in slices:
+        items = []
+        for kind, pk in row.suspects:
+            label, url = links.get((kind, pk), (f"#{pk}", ""))  # deleted since: no page
+            items.append({"kind": kinds.get(kind, kind), "label": label, "url": url})
+        out.append({"slice": row, "items": items})
+    return out

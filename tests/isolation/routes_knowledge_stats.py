@@ -44,6 +44,10 @@ ROUTES = {
         expect=everyone(200), kwargs=lambda t, c: {"scope": "chapter:africa", "year": 2014}
     ),
     "knowledge:stats-export": Route(expect=everyone(200), kwargs=lambda t, c: {"fmt": "csv"}),
+    "knowledge:stats-failures": Route(
+        expect={"*": 403, "visitor": 302, "secretariat": 200},
+        note="the secretariat's list of failing slices (errors name items and values)",
+    ),
     "knowledge:report-workspace": Route(expect=WORKSPACE, kwargs=member_a),
     "knowledge:report-new": Route(
         expect={**WORKSPACE, "secretariat": 200},

@@ -21,3 +21,5 @@ class Command(BaseCommand):
             f"{result.slices} slices: {result.created} created, {result.updated} updated, "
             f"{result.deleted} deleted."
         )
+        for failure in result.failed:
+            self.stderr.write(f"failed, left stale: {failure}")
