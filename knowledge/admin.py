@@ -66,5 +66,6 @@ class CaseImportJobAdmin(admin.ModelAdmin):
         "processed",
         "created",
         "errors",
+        "started_at",
         "finished_at",
     )

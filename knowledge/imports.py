@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 IMPACT_CODES = (
@@ -59,10 +63,28 @@ for _code in IMPACT_CODES:
 
 COLUMN_NAMES = [c[0] for c in COLUMNS]
 MAX_ROWS = 5000
+# Cells right of this column are not read: no known column can be there, and a declared sheet
+# width of 16,384 columns must not turn every row into 16,384 values.
+MAX_COLUMNS = 100
+# Physical rows read at most, blank ones included: an XLSX with one stray cell in row 1,048,576
+# would otherwise make the reader produce a million empty rows before the data-row limit bites.
+MAX_LINES = 20 * MAX_ROWS
+XLSX_MAGIC = b"PK\x03\x04"
+# The background import's soft and hard time limits. A job still pending or running
+# ``STUCK_AFTER`` seconds after it was queued or claimed has lost its worker (killed at the hard
+# limit, or its message lost), and the sweep fails it.
+WORKER_SOFT_TIME_LIMIT = 30 * 60
+WORKER_TIME_LIMIT = 31 * 60
+STUCK_AFTER = WORKER_TIME_LIMIT + 5 * 60
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read (format, header)."""
+    """The file as a whole cannot be read (size, format, header, too many rows). ``row`` is
+    the row of the file where reading stopped, where that is known."""
+
+    def __init__(self, message: Any, *, row: int | None = None) -> None:
+        super().__init__(str(message))
+        self.row = row
 
 
 @dataclass(frozen=True)
@@ -79,57 +101,160 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _read_csv(content: bytes) -> list[list[str]]:
+def _csv_lines(stream: IO[bytes]) -> Generator[Sequence[Any]]:
+    # Decoded and split as it is read: a refused file is never held as one string or list.
+    # newline="" lets the csv module see quoted line breaks and old Mac "\r" endings.
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("Save the CSV file as UTF-8.")) from None
-    return [list(r) for r in csv.reader(io.StringIO(text))]
+        yield from csv.reader(text)
+    finally:
+        text.detach()  # the caller owns the stream
 
 
-def _read_xlsx(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
+def _xlsx_lines(stream: IO[bytes], *, max_unpacked: int) -> Generator[Sequence[Any]]:
+    unreadable = _("This is not a readable XLSX workbook.")
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        with zipfile.ZipFile(stream) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise ImportFileError(unreadable) from None
+    # The sizes are the archive's own declaration, checked before anything is inflated; zipfile
+    # never yields more than an entry declares (a lie ends in a CRC error), so a zip bomb is
+    # refused here instead of being expanded by openpyxl.
+    if unpacked > max_unpacked:
+        raise ImportFileError(
+            _("The workbook unpacks to %(size)s; at most %(max)s can be imported at a time.")
+            % {"size": filesizeformat(unpacked), "max": filesizeformat(max_unpacked)}
+        )
+    stream.seek(0)
+    try:
+        workbook = _open_first_sheet(stream)
+    except SoftTimeLimitExceeded:
+        raise
     except Exception:  # openpyxl raises many kinds for a corrupt file
-        raise ImportFileError(_("This is not a readable XLSX workbook.")) from None
-    sheet = workbook.worksheets[0]
-    rows = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
+        raise ImportFileError(unreadable) from None
+    try:
+        if not workbook.worksheets:
+            raise ImportFileError(unreadable)
+        yield from workbook.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    except (SoftTimeLimitExceeded, ImportFileError):
+        raise
+    except Exception:  # a corrupt sheet part fails only when it is read
+        raise ImportFileError(unreadable) from None
+    finally:
+        workbook.close()
 
 
-def parse_rows(*, filename: str, content: bytes) -> list[Row]:
-    """The file's data rows, keyed by column name, skipping blank lines."""
-    if content.startswith(b"PK\x03\x04"):
-        table = _read_xlsx(content)
-    elif filename.lower().endswith(".xlsx"):
-        raise ImportFileError(_("This is not a readable XLSX workbook."))
-    else:
-        table = _read_csv(content)
-    if not table:
-        raise ImportFileError(_("The file is empty."))
-    header = [h.strip().lower() for h in table[0]]
+def _open_first_sheet(stream: IO[bytes]) -> Any:
+    """The workbook, read-only, with its first worksheet only, and that one unsized.
+
+    ``load_workbook(read_only=True)`` opens every sheet and looks for its declared size by
+    parsing it until it finds one: the whole sheet when there is none (150,000 rows took
+    seconds before the first row was read). Undeclared, the rows are neither padded to a
+    declared width nor followed by declared empty rows, and only the first sheet is read."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class UnsizedSheet(ReadOnlyWorksheet):
+        def _get_size(self) -> None:
+            pass
+
+    class FirstSheetReader(ExcelReader):
+        def read_worksheets(self) -> None:
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                    self.wb._sheets.append(
+                        UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                    )
+                    return
+
+    reader = FirstSheetReader(stream, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = [name[:40] for name in names[:10]]
+    return ", ".join(shown) + (", …" if len(names) > 10 else "")
+
+
+def _header(cells: list[str]) -> list[str]:
+    header = [h.lower() for h in cells]
     missing = [c for c, required, _d, _e in COLUMNS if required and c not in header]
     if missing:
         raise ImportFileError(
-            _("Columns missing from the first row: %(cols)s.") % {"cols": ", ".join(missing)}
+            _("Columns missing from the first row: %(cols)s.") % {"cols": _names(missing)},
+            row=1,
         )
     unknown = [h for h in header if h and h not in COLUMN_NAMES]
     if unknown:
-        raise ImportFileError(_("Unknown columns: %(cols)s.") % {"cols": ", ".join(unknown)})
+        raise ImportFileError(_("Unknown columns: %(cols)s.") % {"cols": _names(unknown)}, row=1)
+    return header
+
+
+def parse_rows(
+    *, filename: str, content: bytes | IO[bytes], max_unpacked: int | None = None
+) -> list[Row]:
+    """The file's data rows, keyed by column name, skipping blank lines. Read as a stream
+    and refused as soon as it has more than ``MAX_ROWS`` data rows, so that the cost of a
+    refused file is bounded by the limit, not by the file. An XLSX may unpack to at most
+    ``max_unpacked`` bytes (default: the IMPORT_MAX_UNPACKED_BYTES setting). Raises
+    :class:`ImportFileError` for anything it cannot read."""
+    stream: IO[bytes] = io.BytesIO(content) if isinstance(content, bytes) else content
+    stream.seek(0)
+    magic = stream.read(len(XLSX_MAGIC))
+    stream.seek(0)
+    lines: Generator[Sequence[Any]]
+    if magic == XLSX_MAGIC:
+        if max_unpacked is None:
+            max_unpacked = settings.IMPORT_MAX_UNPACKED_BYTES
+        lines = _xlsx_lines(stream, max_unpacked=max_unpacked)
+    elif filename.lower().endswith(".xlsx"):
+        raise ImportFileError(_("This is not a readable XLSX workbook."))
+    else:
+        lines = _csv_lines(stream)
+    header: list[str] | None = None
     rows: list[Row] = []
-    for index, raw in enumerate(table[1:], start=2):
-        cells = [_text(v) for v in raw]
-        if not any(cells):
-            continue
-        values = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
-        rows.append(Row(index, values))
+    number = 0
+    try:
+        for number, raw in enumerate(lines, start=1):
+            if number > MAX_LINES:
+                raise ImportFileError(
+                    _(
+                        "The file has more than %(lines)s rows, counting blank ones; import at"
+                        " most %(n)s rows at a time."
+                    )
+                    % {"lines": MAX_LINES, "n": MAX_ROWS},
+                    row=number,
+                )
+            cells = [_text(v) for v in raw[:MAX_COLUMNS]]
+            if header is None:
+                header = _header(cells)
+                continue
+            if not any(cells):
+                continue
+            if len(rows) == MAX_ROWS:
+                raise ImportFileError(
+                    _("Import at most %(n)s rows at a time.") % {"n": MAX_ROWS}, row=number
+                )
+            values = {
+                name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if name
+            }
+            rows.append(Row(number, values))
+    except UnicodeDecodeError:
+        raise ImportFileError(_("Save the CSV file as UTF-8."), row=number + 1) from None
+    except csv.Error as exc:
+        raise ImportFileError(
+            _("Row %(row)s cannot be read as CSV (%(reason)s).")
+            % {"row": number + 1, "reason": str(exc)[:100]},
+            row=number + 1,
+        ) from None
+    finally:
+        lines.close()  # stops the reader where it is; closes the workbook
+    if header is None:
+        raise ImportFileError(_("The file is empty."))
     if not rows:
         raise ImportFileError(_("The file has no data rows."))
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(_("Import at most %(n)s rows at a time.") % {"n": MAX_ROWS})
     return rows
 
 

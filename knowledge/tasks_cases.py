@@ -3,19 +3,45 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from .imports import WORKER_SOFT_TIME_LIMIT, WORKER_TIME_LIMIT
+
+TRANSIENT = (OperationalError, InterfaceError)
 
 
 @shared_task(
     name="knowledge.run_case_import",
     acks_late=True,
-    autoretry_for=(ConnectionError,),
+    reject_on_worker_lost=True,
+    # Only the claim can fail this way and be retried: once claimed, the service ends the job
+    # itself, and a retry finds it claimed and does nothing.
+    autoretry_for=TRANSIENT,
     retry_backoff=True,
     max_retries=3,
-    soft_time_limit=30 * 60,
-    time_limit=31 * 60,
+    soft_time_limit=WORKER_SOFT_TIME_LIMIT,
+    time_limit=WORKER_TIME_LIMIT,
 )
 def run_case_import(job_id: int) -> None:
     """Run a recorded bulk import (the job is claimed once, so re-delivery does nothing)."""
     from .services.cases import case_import_run
 
     case_import_run(job_id=job_id)
+
+
+@shared_task(
+    name="knowledge.sweep_case_imports",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=30,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def sweep_case_imports() -> int:
+    """Every few minutes: fail the imports whose worker is gone (killed at the hard time limit
+    or never given the message), so that no job shows "importing" for ever."""
+    from .services.cases import case_import_sweep
+
+    return case_import_sweep()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members.themes import THEME_CODES, THEMES
+from recpnet import bounds
 
 from .review import Reviewable
 
@@ -202,8 +203,8 @@ class Case(Reviewable):
                 errors[f"{prefix}_currency"] = _("Give the currency of this amount.")
         if self.enterprises is not None and self.enterprises < 1:
             errors["enterprises"] = _("A case covers at least one enterprise.")
-        if self.year is not None and not 1970 <= self.year <= 2100:
-            errors["year"] = _("Enter a year between 1970 and 2100.")
+        if self.year is not None and not bounds.YEAR_MIN <= self.year <= bounds.year_max():
+            errors["year"] = _("Enter a year from %(min)s to %(max)s.") % bounds.year_range()
         if errors:
             raise ValidationError(errors)
 
@@ -395,6 +396,8 @@ class CaseImportJob(models.Model):
     created = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when a worker claims the job: the sweep fails a job still running long after this.
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

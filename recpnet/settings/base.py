@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "recpnet.security.DeniedAccessLogMiddleware",
+    "recpnet.middleware.InvalidInputMiddleware",
 ]
 
 ROOT_URLCONF = "recpnet.urls"
@@ -163,6 +164,10 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = config.get_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Bulk case imports: the upload is refused above this size before it is read, and an XLSX
+# whose parts declare more than this unpacked (a zip bomb) before anything is inflated.
+IMPORT_MAX_BYTES = config.get_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = config.get_int("IMPORT_MAX_UNPACKED_BYTES", 25 * 1024 * 1024)
 
 vars().update(config.get_email_config("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = config.get_str("DEFAULT_FROM_EMAIL", "RECPnet Portal <portal@recpnet.org>")
@@ -274,6 +279,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "knowledge-rebuild-statistics": {
         "task": "knowledge.rebuild_statistics",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Fail the case imports whose worker died or whose message was lost; conditional, idempotent.
+    "knowledge-sweep-case-imports": {
+        "task": "knowledge.sweep_case_imports",
+        "schedule": 10 * 60,
     },
     # Annual report reminders 30, 14 and 3 days before the deadline; idempotent.
     "knowledge-report-reminders": {
