@@ -1,7 +1,9 @@
-"""Demo data of the case library: the seed's exchange rates and real cases, attributed to the
-member (NCPC first) of each case's ``member_country`` and approved through the workflow.
+"""Demo data of the case library: the demo's exchange rates and the seed's real cases,
+attributed to the member (NCPC first) of each case's ``member_country`` and approved through
+the workflow.
 
-Idempotent: a case already loaded for that member with the same title is left alone."""
+Idempotent: a case already loaded for that member with the same title is left alone, and a
+rate already there keeps its value."""
 
 from __future__ import annotations
 
@@ -16,12 +18,13 @@ from django.utils import timezone
 from members.models import Member, OrganisationType
 from recpnet.models import User
 
-from .demo_data import CASES, EXCHANGE_RATES
+from .demo_data import CASES, EXCHANGE_RATE_SOURCE, EXCHANGE_RATES
 from .models import Case, ExchangeRate, ReviewStatus, Transition
 from .models.review import ReviewAction
 from .services.cases import case_approve, case_build, case_check_submittable
 
 DEMO_REVIEWER = "demo-reviewer@recpnet.example.org"
+_OLD_RATE_SOURCE = "Seed document"
 
 
 def _reviewer() -> User:
@@ -43,11 +46,15 @@ def _member_for(country: str) -> Member | None:
 def load_cases_demo(*, stdout: Any = None) -> dict[str, int]:
     loaded = skipped = 0
     for currency, year, rate in EXCHANGE_RATES:
-        ExchangeRate.objects.get_or_create(
+        existing, created = ExchangeRate.objects.get_or_create(
             currency=currency,
             year=year,
-            defaults={"usd_per_unit": Decimal(str(rate)), "source": "Seed document"},
+            defaults={"usd_per_unit": Decimal(str(rate)), "source": EXCHANGE_RATE_SOURCE},
         )
+        if not created and existing.source == _OLD_RATE_SOURCE:
+            # Earlier loads claimed the rate came from the seed document, which has no rates.
+            existing.source = EXCHANGE_RATE_SOURCE
+            existing.save(update_fields=["source"])
     reviewer = _reviewer()
     for seed in CASES:
         member = _member_for(seed["member_country"])

@@ -638,7 +638,9 @@ CASES: list[CaseSeed] = [
 ]
 
 # Annual average exchange rates (USD per 1 unit of the currency) for every non-USD
-# currency and year used in CASES. EUR 2010: ECB reference-rate annual average.
+# currency and year used in CASES. The source publication gives no rates: these are the
+# demo's own approximate values, and their source text says so.
+EXCHANGE_RATE_SOURCE = "Demo value, approximate annual average; not from the source publication"
 EXCHANGE_RATES: list[tuple[str, int, float]] = [
     ("EUR", 2010, 1.3257),
 ]

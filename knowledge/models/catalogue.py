@@ -39,12 +39,13 @@ class Indicator(models.Model):
 
 class ExchangeRate(models.Model):
     """USD per one unit of ``currency`` for a calendar year (annual average), kept by the
-    secretariat. A money amount in a currency with no rate for its year cannot be submitted."""
+    secretariat. A money amount in a currency with no rate for its year can be saved in a draft
+    (with a warning) but not submitted. ``source`` says honestly where the value comes from."""
 
     currency = models.CharField(_("currency (ISO 4217)"), max_length=3)
     year = models.PositiveSmallIntegerField(_("year"))
     usd_per_unit = models.DecimalField(_("USD per unit"), max_digits=18, decimal_places=8)
-    source = models.CharField(_("source"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=200)
     history = HistoricalRecords()
 
     class Meta:

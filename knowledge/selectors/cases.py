@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -29,7 +29,7 @@ from chapters.models import Chapter, Country
 from members.models import Member
 from members.selectors import Roles, member_workspace_get, roles_for, sees_network_contacts
 
-from .. import access
+from .. import access, units
 from ..models import (
     AnnualReport,
     Case,
@@ -38,6 +38,7 @@ from ..models import (
     CaseImportJob,
     ExchangeRate,
     Indicator,
+    ReportImpact,
     ReviewStatus,
 )
 from ..models.cases import Visibility
@@ -351,6 +352,87 @@ def indicators_list() -> QuerySet[Indicator]:
 def exchange_rates_list() -> QuerySet[ExchangeRate]:
     """Exchange rates: public data (the USD values they produce are shown to everyone)."""
     return ExchangeRate.objects.order_by("currency", "-year")
+
+
+def missing_rates_among(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The (currency, year) pairs, USD aside, that have no exchange rate (one query)."""
+    wanted = {(c, y) for c, y in pairs if c and c != "USD" and y}
+    if not wanted:
+        return []
+    known = set(
+        ExchangeRate.objects.filter(
+            currency__in={c for c, _y in wanted}, year__in={y for _c, y in wanted}
+        ).values_list("currency", "year")
+    )
+    return sorted(wanted - known)
+
+
+def case_rate_warning(*, case: Case) -> str | None:
+    """The warning to give when ``case`` was saved with amounts whose rate is missing."""
+    pairs = [
+        (getattr(case, f"{prefix}_currency") or "", case.year)
+        for prefix in ("investment", "annual_savings")
+        if getattr(case, f"{prefix}_amount") is not None
+    ]
+    return units.missing_rates_warning(missing_rates_among(pairs))
+
+
+@dataclass(frozen=True)
+class MissingRate:
+    """A rate that items wait for: how many cases and reports of each group need it."""
+
+    currency: str
+    year: int
+    cases: int
+    reports: int
+
+    @property
+    def items(self) -> int:
+        return self.cases + self.reports
+
+
+def missing_exchange_rates(*, actor: Any) -> dict[str, list[MissingRate]]:
+    """The rates the secretariat has yet to add, for ``"submitted"`` items (in review) and,
+    separately, ``"draft"`` ones (drafts and returned items, which their members are still
+    editing); counts only, so no draft's content is shown. Most waiting first."""
+    if not roles_for(actor=actor).secretariat:
+        raise PermissionDenied
+    groups: dict[str, str] = {
+        ReviewStatus.SUBMITTED: "submitted",
+        ReviewStatus.DRAFT: "draft",
+        ReviewStatus.RETURNED: "draft",
+    }
+    waiting: dict[tuple[str, str, int], tuple[set[int], set[int]]] = defaultdict(
+        lambda: (set(), set())
+    )
+    no_rate = ~Exists(
+        ExchangeRate.objects.filter(currency=OuterRef("currency"), year=OuterRef("rate_year"))
+    )
+    for prefix in ("investment", "annual_savings"):
+        rows = (
+            Case.objects.filter(status__in=list(groups), **{f"{prefix}_amount__isnull": False})
+            .exclude(**{f"{prefix}_currency__in": ("", "USD")})
+            .annotate(currency=F(f"{prefix}_currency"), rate_year=F("year"))
+            .filter(no_rate)
+            .values_list("pk", "currency", "year", "status")
+        )
+        for pk, currency, year, status in rows:
+            waiting[(groups[status], currency, year)][0].add(pk)
+    report_rows = (
+        ReportImpact.objects.filter(report__status__in=list(groups))
+        .exclude(currency__in=("", "USD"))
+        .annotate(rate_year=F("report__year"))
+        .filter(no_rate)
+        .values_list("report_id", "currency", "report__year", "report__status")
+    )
+    for pk, currency, year, status in report_rows:
+        waiting[(groups[status], currency, year)][1].add(pk)
+    result: dict[str, list[MissingRate]] = {"submitted": [], "draft": []}
+    for (group, currency, year), (cases, reports) in waiting.items():
+        result[group].append(MissingRate(currency, year, len(cases), len(reports)))
+    for rates in result.values():
+        rates.sort(key=lambda r: (-r.items, r.currency, -r.year))
+    return result
 
 
 def exchange_rate_get(*, actor: Any, pk: int) -> ExchangeRate:

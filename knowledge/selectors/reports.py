@@ -14,9 +14,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from knowledge import access, rollups
+from knowledge import access, rollups, units
 from knowledge.models import AnnualReport, Indicator, IndicatorCategory, ReviewStatus, Transition
 from knowledge.models.review import ReviewAction
+from knowledge.selectors.cases import missing_rates_among
 from members.models import Member
 from members.selectors import roles_for, sees_network_contacts
 
@@ -52,6 +53,16 @@ def report_get_for_user(*, actor: Any, report_id: Any) -> AnnualReport:
 
 def report_get_by_year(*, actor: Any, member_slug: str, year: int) -> AnnualReport:
     return get_object_or_404(reports_visible_to(actor=actor), member__slug=member_slug, year=year)
+
+
+def report_rate_warning(*, report: AnnualReport) -> str | None:
+    """The warning to give when ``report`` was saved with money figures whose rate is
+    missing (its figures are in the report's year)."""
+    pairs = [
+        (c, report.year)
+        for c in report.impacts.exclude(currency="").values_list("currency", flat=True)
+    ]
+    return units.missing_rates_warning(missing_rates_among(pairs))
 
 
 def report_with_impacts(*, report: AnnualReport) -> AnnualReport:
