@@ -7,23 +7,33 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
+
+from recpnet.admin import HistoryAdmin
 
 from .models import Case, CaseImpact, CaseImportJob, ExchangeRate, Indicator
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(HistoryAdmin):
     list_display = ("code", "name", "unit", "category", "position")
     list_filter = ("category",)
     search_fields = ("code", "name")
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(SimpleHistoryAdmin):
+class ExchangeRateAdmin(HistoryAdmin):
+    """Read-only here: rates are added and changed on the portal's page, through the service
+    that asks for confirmation of a rate far from its neighbours and requires a source."""
+
     list_display = ("currency", "year", "usd_per_unit", "source")
     list_filter = ("currency",)
     search_fields = ("currency",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class CaseImpactInline(admin.TabularInline):
@@ -34,7 +44,7 @@ class CaseImpactInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin):
+class CaseAdmin(HistoryAdmin):
     """Read-only: a case changes through the portal's services and review workflow."""
 
     list_display = ("title", "member", "country", "sector", "year", "status", "visibility")

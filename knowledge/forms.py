@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chapters.models import Country
+from recpnet import bounds
 
 from . import units
 from .imports import IMPACT_CODES
@@ -199,7 +200,7 @@ class ExchangeRateForm(forms.Form):
     nearest year's) are the service's; the form parses and shows what the service says."""
 
     currency = forms.RegexField(regex=r"^[A-Za-z]{3}$", max_length=3)
-    year = forms.IntegerField(min_value=1970, max_value=2100)
+    year = bounds.YearFormField()
     usd_per_unit = forms.DecimalField(min_value=0, max_digits=18, decimal_places=8)
     # Not ``required`` here: the service requires it, so the API and the page say the same.
     source = forms.CharField(
@@ -218,15 +219,20 @@ class ExchangeRateForm(forms.Form):
     )
 
     @staticmethod
-    def initial_from(query: Any) -> dict[str, Any]:
-        """Prefill from the missing-rates list's links (``?currency=EUR&year=2014``)."""
+    def initial_from(query: Any, current: Any = None) -> dict[str, Any]:
+        """Prefill from the links of the missing-rates list and of each rate
+        (``?currency=EUR&year=2014``); ``current`` is that rate when it exists, shown as
+        written so that saving it unchanged changes nothing."""
         initial: dict[str, Any] = {}
         currency = str(query.get("currency", "")).strip().upper()
-        if len(currency) == 3 and currency.isalpha():
+        if len(currency) == 3 and currency.isascii() and currency.isalpha():
             initial["currency"] = currency
         year = str(query.get("year", "")).strip()
-        if year.isdigit() and len(year) == 4:
+        if len(year) == 4 and year.isascii() and year.isdigit():
             initial["year"] = int(year)
+        if current is not None:
+            initial["usd_per_unit"] = units.plain(current.usd_per_unit)
+            initial["source"] = current.source
         return initial
 
     def add_service_errors(self, exc: Any) -> None:

@@ -101,10 +101,19 @@ def convert(
                 % {"unit": unit, "target": to, "units": ", ".join(compatible_units(to))}
             }
         )
-    factor = Decimal(str((source_q / target_q).to_base_units().magnitude))
+    factor = _factor(unit, target)
     stored = (amount * factor).quantize(_SIX_PLACES, rounding=ROUND_HALF_UP)
     bounds.check_stored(stored, field=field, unit=to, factor=factor)
     return stored
+
+
+@cache
+def _factor(unit: str, target: str) -> Decimal:
+    """How many ``target`` one ``unit`` is, to 12 significant digits: pint computes in binary
+    floating point (1 GL is 999999.9999999999 m3 there), and a factor must be exact for the
+    round trip and the bounds to hold (10^6 GL is exactly the 10^12 m3 limit)."""
+    magnitude = (_quantity(unit) / _quantity(target)).to_base_units().magnitude
+    return Decimal(format(magnitude, ".12g"))
 
 
 def compatible_units(stored: str) -> list[str]:

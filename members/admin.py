@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from recpnet.admin import HistoryAdmin
 
 from .models import (
     Application,
@@ -45,7 +46,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(SimpleHistoryAdmin):
+class MemberAdmin(HistoryAdmin):
     list_display = (
         "name",
         "country",
@@ -99,7 +100,7 @@ class LapseReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
     list_display = ("user", "member", "role")
     search_fields = ("user__email", "member__name")
     autocomplete_fields = ("user", "member")

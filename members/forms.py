@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from recpnet import bounds
+
 from .models import OrganisationType, Role, Status, Tier
 from .themes import THEMES
 
@@ -25,8 +27,8 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
 class ProfileForm(forms.Form):
     description = forms.CharField(label=_("Profile"), widget=forms.Textarea, required=False)
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
-    established = forms.IntegerField(
-        label=_("Year established"), required=False, min_value=1900, max_value=2100
+    established = bounds.YearFormField(
+        label=_("Year established"), required=False, min_value=bounds.ESTABLISHED_MIN
     )
     themes = forms.MultipleChoiceField(
         label=_("Expertise themes"),
@@ -67,8 +69,8 @@ class ApplicationForm(forms.Form):
     organisation_type = forms.ChoiceField(
         label=_("Organisation type"), choices=OrganisationType.choices
     )
-    established = forms.IntegerField(
-        label=_("Year established"), required=False, min_value=1900, max_value=2100
+    established = bounds.YearFormField(
+        label=_("Year established"), required=False, min_value=bounds.ESTABLISHED_MIN
     )
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     description = forms.CharField(label=_("Profile of the organisation"), widget=forms.Textarea)

@@ -223,6 +223,8 @@ def member_create(
         raise ValidationError({f: _("This field cannot be set here.") for f in unknown})
     if "themes" in profile:
         profile["themes"] = _check_themes(profile["themes"])
+    if "established" in profile:
+        profile["established"] = bounds.parse_established(profile["established"])
     joined_on = bounds.check_date(joined_on or timezone.localdate(), field="joined_on")
     member = Member(
         name=name,
@@ -272,6 +274,9 @@ def member_update(*, actor: Any, member: Member, **fields: Any) -> Member:
         fields["themes"] = _check_themes(fields["themes"])
     if fields.get("joined_on") is not None:
         bounds.check_date(fields["joined_on"], field="joined_on")
+    if "established" in fields:
+        fields["established"] = bounds.parse_established(fields["established"])
+    fields = {k: bounds.clean_text(v) if isinstance(v, str) else v for k, v in fields.items()}
     if all(getattr(member, key) == value for key, value in fields.items()):
         # Saved unchanged: no history entry, so the history shows only real changes.
         return member
@@ -618,14 +623,14 @@ def application_submit(
         name=name,
         country=country_obj,
         organisation_type=organisation_type,
-        description=description,
-        track_record=track_record,
+        description=bounds.clean_text(description),
+        track_record=bounds.clean_text(track_record),
         contact_email=contact_email,
         charter_accepted=True,
-        established=established,
+        established=bounds.parse_established(established),
         website=website,
         themes=_check_themes(themes),
-        services=services,
+        services=bounds.clean_text(services),
     )
     application.full_clean(validate_constraints=False)
     try:

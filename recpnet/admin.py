@@ -1,5 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import SecurityEvent, User
 
@@ -31,3 +35,13 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+    """The admin of a model with a change history: a change form saved unchanged writes
+    nothing, so the history shows only what someone changed (Django saves every submit)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and not form.has_changed():
+            return
+        super().save_model(request, obj, form, change)

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+T = TypeVar("T")
 
 # A count of one item (enterprises assisted, people trained, options identified …).
 COUNT_MAX = 1_000_000_000
@@ -37,6 +39,8 @@ MONEY_PLACES = 2
 # began in 1989-90 (UNEP) and the first NCPCs in 1994; an earlier date is a typo (0001-01-01)
 # and would make the growth figures start in year 1.
 YEAR_MIN = 1990
+# The year an organisation was established may precede the network (a university centre).
+ESTABLISHED_MIN = 1900
 # Pages of a list: more than this is never a real request.
 PAGE_MAX = 100_000
 
@@ -102,6 +106,21 @@ def parse_year(raw: Any, *, field: str = "year") -> int:
     except ValidationError:
         raise ValidationError(
             {field: _("Enter a year from %(min)s to %(max)s.") % year_range()}
+        ) from None
+
+
+def parse_established(raw: Any, *, field: str = "established") -> int | None:
+    """The year an organisation was established: :data:`ESTABLISHED_MIN` to this year."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse_int(raw, field=field, minimum=ESTABLISHED_MIN, maximum=year_max())
+    except ValidationError:
+        raise ValidationError(
+            {
+                field: _("Enter a year from %(min)s to %(max)s.")
+                % {"min": ESTABLISHED_MIN, "max": year_max()}
+            }
         ) from None
 
 
@@ -171,6 +190,30 @@ def check_stored(value: Decimal, *, field: str, unit: str, factor: Decimal | Non
         raise ValidationError({field: message})
 
 
+def parse_version(raw: Any, *, field: str = "version") -> int | None:
+    """The version an edit was based on (a hidden form field or ``If-Match``), if given."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    return parse_int(str(raw).strip().strip('"'), field=field, minimum=1, maximum=COUNT_MAX)
+
+
+def collect(errors: dict[str, list[str]], check: Callable[[], T]) -> T | None:
+    """Run ``check``; add its field errors to ``errors`` (so one request reports every bad
+    field at once) and return ``None`` when it fails."""
+    try:
+        return check()
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+        return None
+
+
+def clean_text(value: Any) -> str:
+    """Text as stored: browsers submit line breaks as CRLF, so a form saved unchanged would
+    otherwise change every multi-line text; outer whitespace is not part of the text."""
+    return str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def query_int(
     query: Mapping[str, Any], name: str, *, minimum: int = 0, maximum: int = COUNT_MAX
 ) -> int | None:
@@ -194,12 +237,31 @@ def query_page(query: Mapping[str, Any], name: str = "page") -> int | None:
 
 
 class YearFormField(forms.IntegerField):
-    """A year within the declared range, for forms and list filters."""
+    """A year from ``min_value`` (default :data:`YEAR_MIN`) to the current year, checked when
+    the form is cleaned (a field built at start-up must not keep last year's limit)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", YEAR_MIN)
-        kwargs.setdefault("max_value", year_max())
         super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        # ASCII digits only, as everywhere (``forms.IntegerField`` would take "٢٠١٥" and
+        # "2015.0"): the same query answers the same on pages and in the API.
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_int(value, field="year", minimum=-(10**18), maximum=10**18)
+        except ValidationError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and value > year_max():
+            raise ValidationError(
+                _("Enter a year from %(min)s to %(max)s.")
+                % {"min": self.min_value, "max": year_max()},
+                code="max_value",
+            )
 
 
 class CountFormField(forms.IntegerField):

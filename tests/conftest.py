@@ -217,7 +217,7 @@ def broker() -> Iterator[None]:
     app.conf.task_always_eager = old
 
 
-def wait_for_idle_worker(name: str, queue: str, timeout: float = 20.0) -> None:
+def wait_for_idle_worker(name: str, queue: str, timeout: float = 60.0) -> None:
     """Wait until the queue is empty and the worker runs nothing, so that a test's flush never
     races a task still writing."""
     import redis as redis_lib

@@ -17,7 +17,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from recpnet import bounds
 from recpnet.api import (
     ErrorSerializer,
     ReadForAllWriteAuthenticated,
@@ -188,6 +187,7 @@ class CaseFilter(django_filters.FilterSet):
 
 # Service field names → the API's (DESIGN.md "API v1").
 _FIELD_NAMES = {
+    "version": "If-Match",
     "investment_amount": "investment",
     "investment_currency": "investment",
     "annual_savings_amount": "annual_savings",
@@ -307,11 +307,7 @@ class CaseViewSet(
                 case=case,
                 fields=fields,
                 impacts=impacts,
-                expected_version=bounds.query_int(
-                    {"If-Match": request.headers.get("If-Match", "").strip('"')},
-                    "If-Match",
-                    minimum=1,
-                ),
+                expected_version=request.headers.get("If-Match"),
             )
         except DjangoValidationError as exc:
             raise _api_error(exc) from None

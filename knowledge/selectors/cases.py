@@ -354,6 +354,16 @@ def exchange_rates_list() -> QuerySet[ExchangeRate]:
     return ExchangeRate.objects.order_by("currency", "-year")
 
 
+def exchange_rate_for(*, currency: str, year: Any) -> ExchangeRate | None:
+    """The rate of ``currency`` in ``year`` (query-string values; anything malformed is no
+    rate), for the form that changes it."""
+    code = str(currency).strip().upper()
+    text = str(year).strip()
+    if not (len(text) == 4 and text.isascii() and text.isdigit()) or len(code) != 3:
+        return None
+    return ExchangeRate.objects.filter(currency=code, year=int(text)).first()
+
+
 def missing_rates_among(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
     """The (currency, year) pairs, USD aside, that have no exchange rate (one query)."""
     wanted = {(c, y) for c, y in pairs if c and c != "USD" and y}

@@ -51,7 +51,7 @@ from ..models import (
     IndicatorCategory,
     ReviewStatus,
 )
-from ..models.cases import FIGURE_KINDS, SECTOR_PATTERN
+from ..models.cases import FIGURE_KINDS, SECTOR_PATTERN, THEME_CODES
 from ..models.review import ReviewAction
 
 logger = logging.getLogger(__name__)
@@ -225,9 +225,13 @@ def _apply_fields(case: Case, fields: Mapping[str, Any], errors: _Errors) -> Non
             except ValidationError as exc:
                 errors.absorb(exc)
         elif name == "themes":
-            case.themes = list(value or [])
+            # A set, kept in the catalogue's order (as the form lists them), each theme once.
+            given = list(dict.fromkeys(value or []))
+            case.themes = [t for t in THEME_CODES if t in given] + [
+                t for t in given if t not in THEME_CODES
+            ]
         elif name in ("title", "enterprise_name", "summary", "output_unit", "licence"):
-            setattr(case, name, str(value or "").strip())
+            setattr(case, name, bounds.clean_text(value))
         else:
             setattr(case, name, value)
 
@@ -486,20 +490,28 @@ def case_update(
     fields: Mapping[str, Any],
     impacts: Sequence[Mapping[str, Any]] | None = None,
     figures: Sequence[Mapping[str, Any]] | None = None,
-    expected_version: int | None = None,
+    expected_version: Any = None,
 ) -> Case:
     """Edit a draft or returned case. ``impacts``/``figures`` of None leave those rows as they
-    are; a list replaces them. A stale ``expected_version`` is a conflict."""
+    are; a list replaces them. A stale ``expected_version`` is a conflict; a malformed one is
+    reported with every other bad field."""
     _check_can_edit(actor=actor, case=case)
+    errors: dict[str, list[str]] = {}
+    version = bounds.collect(errors, lambda: bounds.parse_version(expected_version))
     locked = Case.objects.select_for_update().get(pk=case.pk)
-    if expected_version is not None and locked.version != expected_version:
+    if version is not None and locked.version != version:
         raise ConflictError(_("Someone else changed this case; reload to see the change."))
     locked.member = case.member
     _check_can_edit(actor=actor, case=locked)
     before = _snapshot(locked)
-    draft = case_build(
-        member=case.member, fields=fields, impacts=impacts, figures=figures, case=locked
+    draft = bounds.collect(
+        errors,
+        lambda: case_build(
+            member=case.member, fields=fields, impacts=impacts, figures=figures, case=locked
+        ),
     )
+    if errors or draft is None:
+        raise ValidationError(errors)
     if _snapshot(locked, impacts=draft.impacts, figures=draft.figures) == before:
         # Saved unchanged: no new version and no history entry, so the history shows only
         # what someone changed.
@@ -1004,6 +1016,8 @@ def exchange_rate_save(
     rate = ExchangeRate.objects.filter(currency=code, year=year).first() or ExchangeRate(
         currency=code, year=year
     )
+    if rate.pk and rate.usd_per_unit == usd_per_unit and rate.source == source:
+        return rate  # saved unchanged: no history entry
     rate.usd_per_unit = usd_per_unit
     rate.source = source
     rate.full_clean()

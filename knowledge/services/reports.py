@@ -280,7 +280,9 @@ def report_create(
             }
         )
     rows = _clean_impacts(impacts=impacts, year=year)
-    report = AnnualReport(member=member, year=year, created_by=actor, notes=notes, **counters)
+    report = AnnualReport(
+        member=member, year=year, created_by=actor, notes=bounds.clean_text(notes), **counters
+    )
     report.full_clean(
         exclude=["member", "created_by", "approved_by"],
         validate_unique=False,
@@ -323,13 +325,22 @@ def report_update(
     activity: Mapping[str, Any] | None = None,
     impacts: Iterable[ImpactInput] | None = None,
     notes: str | None = None,
-    expected_version: int | None = None,
+    expected_version: Any = None,
 ) -> AnnualReport:
     """Edit a draft or returned report (its member's staff). A stale ``expected_version`` or
-    a report that is no longer editable is a conflict."""
+    a report that is no longer editable is a conflict. Every bad field is reported at once."""
     _check_member_staff(actor=actor, member=report.member)
-    counters = _clean_activity(activity or {})
-    rows = _clean_impacts(impacts=impacts, year=report.year) if impacts is not None else None
+    errors: dict[str, list[str]] = {}
+    expected_version = bounds.collect(errors, lambda: bounds.parse_version(expected_version))
+    counters = bounds.collect(errors, lambda: _clean_activity(activity or {})) or {}
+    rows = (
+        bounds.collect(errors, lambda: _clean_impacts(impacts=impacts, year=report.year))
+        if impacts is not None
+        else None
+    )
+    if errors:
+        raise ValidationError(errors)
+    notes = None if notes is None else bounds.clean_text(notes)
     unchanged = (
         all(getattr(report, name) == value for name, value in counters.items())
         and (notes is None or notes == report.notes)

@@ -280,8 +280,7 @@ def case_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
                 fields=fields,
                 impacts=impacts,
                 figures=figures,
-                expected_version=bounds.query_int(request.POST, "version", minimum=1)
-                or case.version,
+                expected_version=request.POST.get("version") or case.version,
             )
         except ValidationError as exc:
             form.add_service_errors(exc.message_dict)
@@ -443,8 +442,11 @@ def import_help(request: HttpRequest) -> HttpResponse:
 def catalogue(request: HttpRequest) -> HttpResponse:
     """The indicator catalogue and exchange rates (public); the secretariat adds rates here
     and sees which rates items are waiting for (``?currency=&year=`` prefills the form)."""
+    current = selectors.exchange_rate_for(
+        currency=request.GET.get("currency", ""), year=request.GET.get("year", "")
+    )
     form = ExchangeRateForm(
-        request.POST or None, initial=ExchangeRateForm.initial_from(request.GET)
+        request.POST or None, initial=ExchangeRateForm.initial_from(request.GET, current)
     )
     if request.method == "POST":
         if not request.user.is_authenticated:

@@ -20,7 +20,6 @@ from knowledge.selectors import reports as selectors
 from knowledge.services import reports as services
 from knowledge.units import compatible_units, plain
 from members.selectors import member_workspace_get
-from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.exports import export_response
 
@@ -154,7 +153,7 @@ def report_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
                 actor=request.user,
                 activity=activity,
                 impacts=impacts,
-                expected_version=bounds.query_int(request.POST, "version", minimum=1),
+                expected_version=request.POST.get("version"),
             )
         except ValidationError as exc:
             errors = exc.message_dict
