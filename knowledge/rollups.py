@@ -478,6 +478,11 @@ _FIGURES_OF_CASES = (
     "FROM {case} c\nCROSS JOIN LATERAL (SELECT * FROM {figure} f WHERE f.case_id = c.id OFFSET 0) f"
 )
 
+# A case-level ratio beyond this (a payback of a trillion years, a productivity change of a
+# trillion per cent) is not a measurement but a figure to correct: it is left out of the
+# quartiles, which it could not move anyway and whose columns it would overflow.
+RATIO_MAX = 10**12
+
 _DIM_COLUMN = {"global": None, "chapter": "chs", "country": "cc", "tier": "tier", "sector": "sec"}
 
 
@@ -543,11 +548,11 @@ def _distributions_pg(
         column = _DIM_COLUMN[kind]
         scope = "'global'" if column is None else f"'{kind}:' || {column}"
         group = "" if column is None else f", {column}"
-        where = ""
+        where = f"WHERE abs(v) <= {RATIO_MAX} "
         if wanted is not None and column is not None:
             # Only the wanted chapters, countries, …: no quartiles computed to be thrown away.
             values = sorted({scope_value(s) for s, _ in wanted if scope_kind(s) == kind})
-            where = f"WHERE {column} IN ({', '.join(['%s'] * len(values))}) "
+            where += f"AND {column} IN ({', '.join(['%s'] * len(values))}) "
             params += values
         selects.append(
             f"SELECT {scope} AS scope, year, metric, COUNT(*), SUM(ent), "  # noqa: S608 - fixed identifiers
@@ -594,6 +599,8 @@ def _distributions_python(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for _case_id, member_id, year, cc, chs, tier, sec, ent, metric, v in cursor.fetchall():
+            if v is None or not abs(float(v)) <= RATIO_MAX:
+                continue
             dims = {"global": "global", "chapter": f"chapter:{chs}", "country": f"country:{cc}"}
             dims.update({"tier": f"tier:{tier}", "sector": f"sector:{sec}"})
             for kind, scope in dims.items():

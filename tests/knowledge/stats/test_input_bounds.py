@@ -18,7 +18,7 @@ from knowledge.models import ACTIVITY_FIELDS, AnnualReport
 from knowledge.selectors import statistics as selectors
 from knowledge.services import reports as report_services
 from recpnet import bounds
-from tests.knowledge.stats.conftest import make_report
+from tests.knowledge.stats.conftest import make_case, make_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -223,3 +223,37 @@ def test_statistics_api_junk_scope_is_400_naming_scope(tenancy):
     response = APIClient().get("/api/v1/statistics/", {"scope": "country:a\x01"})
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["scope"]
+
+
+# --- ratios at the edge of the declared ranges --------------------------------------------
+
+
+def _extreme_ratio_case(tenancy: Any) -> None:
+    # Every figure within the input bounds, yet a payback of 10^14 years and an energy
+    # productivity change of about 10^41 %: quartiles cannot hold them and must not try.
+    make_case(
+        tenancy,
+        investment="1000000000000",
+        savings="0.01",
+        output=("0.000001", "1000000000000000"),
+        figures=[("energy", "1000000000000", "0.000001")],
+    )
+
+
+def test_an_extreme_ratio_is_left_out_of_the_quartiles_not_a_failure(tenancy):
+    from knowledge.models import Statistic, StatisticSlice
+    from knowledge.services.statistics import statistics_rebuild
+
+    _extreme_ratio_case(tenancy)
+    make_case(tenancy, investment="400", savings="40")
+    result = statistics_rebuild()
+    assert result.failed == ()
+    assert not StatisticSlice.objects.filter(failed_since__isnull=False).exists()
+    payback = Statistic.objects.get(scope="global", year=2014, indicator="payback_years")
+    assert (payback.n_items, payback.median) == (1, 10)
+    assert not Statistic.objects.filter(indicator="energy_productivity_change_pct").exists()
+
+
+@pytest.mark.postgres
+def test_an_extreme_ratio_is_left_out_on_postgresql(tenancy):
+    test_an_extreme_ratio_is_left_out_of_the_quartiles_not_a_failure(tenancy)

@@ -1,10 +1,9 @@
 """A poison item cannot freeze statistics, and sums always fit their columns.
 
-The poison is a real row the database refuses to roll up, with no service of ours mocked:
-on PostgreSQL an approved case whose payback (investment ÷ savings) does not fit the quartile
-columns (``numeric field overflow``); on SQLite, which does not check numeric precision, a case
-with a negative enterprise count written past the CHECK constraint, so its statistic rows break
-the statistics' own ``>= 0`` checks. Both stand for rows stored before the input bounds, or by a
+The poison is a real row the database refuses to roll up, with no service of ours mocked: a
+case with a negative enterprise count written past its CHECK constraint (dropped inside the
+test's transaction on PostgreSQL, ignored on SQLite), so its statistic rows break the
+statistics' own ``>= 0`` checks. Both stand for rows stored before the input bounds, or by a
 bulk load that skipped them. Each test runs on SQLite and, marked ``postgres``, on PostgreSQL.
 """
 
@@ -100,11 +99,18 @@ def test_counters_at_their_column_maximum_on_postgresql(tenancy, stats_rows):
 
 def _poison_case(t: Any) -> Case:
     """An approved case of member A (Kenya, sector C, 2014) that its slices cannot store."""
-    if connection.vendor == "postgresql":
-        # Payback 10^17 / 0.01 = 10^19 years: more than the 18 integer digits of a quartile.
-        return make_case(t, investment="100000000000000000", savings="0.01")
     case = make_case(t, investment="100", savings="40")
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Dropped inside the test's transaction, so the rollback restores it (deferred
+            # foreign-key checks run first: PostgreSQL alters no table with pending ones).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for constraint in ("case_enterprises_min", "knowledge_case_enterprises_check"):
+                cursor.execute(
+                    f"ALTER TABLE {Case._meta.db_table} DROP CONSTRAINT IF EXISTS {constraint}"
+                )
+            Case.objects.filter(pk=case.pk).update(enterprises=-5)
+            return case
         cursor.execute("PRAGMA ignore_check_constraints = ON")
         try:
             Case.objects.filter(pk=case.pk).update(enterprises=-5)
