@@ -258,7 +258,12 @@ def case_new(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             _saved_message(request, case, _("Draft saved. Submit it for review when it is ready."))
             return redirect("knowledge:case-detail", public_id=case.public_id)
-    return render(request, "knowledge/cases/form.html", {"form": form, "member": member})
+    return render(
+        request,
+        "knowledge/cases/form.html",
+        {"form": form, "member": member},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -290,7 +295,10 @@ def case_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
             _saved_message(request, case, _("Changes saved."))
             return redirect("knowledge:case-detail", public_id=case.public_id)
     return render(
-        request, "knowledge/cases/form.html", {"form": form, "member": case.member, "case": case}
+        request,
+        "knowledge/cases/form.html",
+        {"form": form, "member": case.member, "case": case},
+        status=400 if form.errors else 200,
     )
 
 

@@ -198,6 +198,7 @@ def test_case_edit_numbers_and_version(client: Any, tenancy: Any) -> None:
     @FUZZ
     @given(post=case_posts(), version=st.one_of(st.none(), numberish()))
     @example(post=(dict(CASE_BASE), {}), version="²")
+    @example(post=(dict(CASE_BASE), {}), version="abc")
     @example(post=(dict(CASE_BASE), {}), version=str(10**30))
     def check(post: tuple[dict[str, str], dict[str, str]], version: str | None) -> None:
         data, fuzzed = post
@@ -311,6 +312,7 @@ def test_report_edit_numbers_and_version(client: Any, tenancy: Any) -> None:
     @FUZZ
     @given(post=report_posts(), version=st.one_of(st.none(), numberish()))
     @example(post=({}, {}), version="²")
+    @example(post=({}, {}), version="abc")
     @example(post=({}, {}), version="١")
     @example(post=({"outreach_events": "-1"}, {"outreach_events": "-1"}), version=None)
     def check(post: tuple[dict[str, str], dict[str, str]], version: str | None) -> None:
@@ -525,6 +527,7 @@ def test_case_import_numbers(client: Any, tenancy: Any) -> None:
     @example(fuzzed={"enterprises": str(10**30)})
     @example(fuzzed={"investment_amount": "1e400"})
     @example(fuzzed={"energy_saved_value": "NaN"})
+    @example(fuzzed={"energy_saved_value": "999999999999999999"})
     def check(fuzzed: dict[str, str]) -> None:
         before = Case.objects.count()
         upload = SimpleUploadedFile("cases.csv", _csv({**base, **fuzzed}), "text/csv")
@@ -552,3 +555,35 @@ def test_case_import_numbers(client: Any, tenancy: Any) -> None:
         Case.objects.filter(member=tenancy.member_a, status=ReviewStatus.DRAFT).delete()
 
     check()
+
+
+def test_the_reported_overflows_are_refused_naming_the_field(client: Any, tenancy: Any) -> None:
+    """999999999999999999 GWh was a 500 on the case and report pages and in the import."""
+    huge = "999999999999999999"
+    client.force_login(tenancy.staff_a)
+    response = client.post(
+        reverse("knowledge:report-new", kwargs={"slug": tenancy.member_a.slug}),
+        {"year": "2015", "impact_energy_saved": huge, "unit_energy_saved": "GWh"},
+    )
+    assert response.status_code == 400
+    assert "<strong>impacts</strong>" in response.content.decode()
+    response = client.post(
+        reverse("knowledge:case-new", kwargs={"slug": tenancy.member_a.slug}),
+        {**CASE_BASE, "impact_energy_saved_value": huge, "impact_energy_saved_unit": "GWh"},
+    )
+    assert response.status_code == 400 and "Enter at most" in response.content.decode()
+    row = {
+        **template_rows()[0],
+        "country": "KE",
+        "annual_savings_currency": "USD",
+        "energy_saved_value": huge,
+        "energy_saved_unit": "GWh",
+    }
+    upload = SimpleUploadedFile("cases.csv", _csv(row), "text/csv")
+    client.post(
+        reverse("knowledge:case-import", kwargs={"slug": tenancy.member_a.slug}), {"file": upload}
+    )
+    job = CaseImportJob.objects.get(member=tenancy.member_a)
+    assert job.state == "failed"
+    assert [(e["row"], e["field"]) for e in job.errors] == [(2, "impacts")]
+    assert not Case.objects.exists()

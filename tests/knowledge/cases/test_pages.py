@@ -167,7 +167,7 @@ def test_form_create_edit_and_lock(client, tenancy) -> None:
         "impact_energy_saved_unit": "L",
     }
     response = client.post(reverse("knowledge:case-new", args=["kncpc"]), data)
-    assert response.status_code == 200  # L is not an energy unit: not even offered
+    assert response.status_code == 400  # L is not an energy unit: not even offered
     assert "Select a valid choice" in response.content.decode()
     data["impact_energy_saved_unit"] = "kWh"
     response = client.post(reverse("knowledge:case-new", args=["kncpc"]), data)
