@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chapters.models import Country
 from recpnet import bounds
+from recpnet.numbers import plain
 
 from . import units
 from .imports import IMPACT_CODES
@@ -46,46 +48,46 @@ class CaseForm(forms.Form):
         max_length=3, help_text=_("ISIC Rev.4 section, optionally with the division: C, C10, I55.")
     )
     enterprise_size = forms.ChoiceField(choices=EnterpriseSize.choices)
-    year = forms.IntegerField(min_value=1970, max_value=2100)
+    year = bounds.WholeNumberFormField()
     themes = forms.MultipleChoiceField(
         choices=THEMES, widget=forms.CheckboxSelectMultiple, required=False
     )
     methodology = forms.ChoiceField(choices=Methodology.choices)
     summary = forms.CharField(widget=forms.Textarea, help_text=_("Public text of the case."))
-    options_identified = forms.IntegerField(min_value=0, required=False)
-    options_implemented = forms.IntegerField(min_value=0, required=False)
-    investment_amount = forms.DecimalField(required=False, label=_("Investment"))
+    options_identified = bounds.WholeNumberFormField(required=False)
+    options_implemented = bounds.WholeNumberFormField(required=False)
+    investment_amount = bounds.FigureFormField(required=False, label=_("Investment"))
     investment_currency = forms.CharField(
         max_length=3, required=False, label=_("Investment currency (ISO 4217)")
     )
-    annual_savings_amount = forms.DecimalField(required=False, label=_("Annual savings"))
+    annual_savings_amount = bounds.FigureFormField(required=False, label=_("Annual savings"))
     annual_savings_currency = forms.CharField(
         max_length=3, required=False, label=_("Annual savings currency (ISO 4217)")
     )
-    enterprises = forms.IntegerField(min_value=1, initial=1)
+    enterprises = bounds.WholeNumberFormField(initial=1)
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.PUBLIC)
     licence = forms.CharField(max_length=60, initial="CC BY 4.0")
     output_unit = forms.CharField(max_length=40, required=False, label=_("Production output unit"))
-    output_before = forms.DecimalField(required=False, label=_("Production output before"))
-    output_after = forms.DecimalField(required=False, label=_("Production output after"))
+    output_before = bounds.FigureFormField(required=False, label=_("Production output before"))
+    output_after = bounds.FigureFormField(required=False, label=_("Production output after"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for code in IMPACT_CODES:
             stored = IMPACT_STORED[code]
-            self.fields[f"impact_{code}_value"] = forms.DecimalField(
-                required=False, min_value=0, label=IMPACT_LABELS[code]
+            self.fields[f"impact_{code}_value"] = bounds.FigureFormField(
+                required=False, label=IMPACT_LABELS[code]
             )
             self.fields[f"impact_{code}_unit"] = forms.ChoiceField(
                 choices=_unit_choices(stored), initial=units.STORED_SYMBOL[stored], required=False
             )
         for kind, spec in FIGURE_KINDS.items():
             label = FigureKind(kind).label
-            self.fields[f"fig_{kind}_before"] = forms.DecimalField(
-                required=False, min_value=0, label=_("%(l)s before") % {"l": label}
+            self.fields[f"fig_{kind}_before"] = bounds.FigureFormField(
+                required=False, label=_("%(l)s before") % {"l": label}
             )
-            self.fields[f"fig_{kind}_after"] = forms.DecimalField(
-                required=False, min_value=0, label=_("%(l)s after") % {"l": label}
+            self.fields[f"fig_{kind}_after"] = bounds.FigureFormField(
+                required=False, label=_("%(l)s after") % {"l": label}
             )
             self.fields[f"fig_{kind}_unit"] = forms.ChoiceField(
                 choices=_unit_choices(spec.stored_unit),
@@ -161,14 +163,14 @@ class CaseForm(forms.Form):
         # Decimals as the person wrote them (``20``, not ``2E+1`` or ``20.000000``), so that
         # saving the form unchanged parses back to the same numbers.
         for name in ("investment_amount", "annual_savings_amount", "output_before", "output_after"):
-            initial[name] = units.plain(initial[name])
+            initial[name] = plain(initial[name])
         initial["country"] = case.country_id
         for impact in case.impacts.select_related("indicator"):
-            initial[f"impact_{impact.indicator.code}_value"] = units.plain(impact.value)
+            initial[f"impact_{impact.indicator.code}_value"] = plain(impact.value)
             initial[f"impact_{impact.indicator.code}_unit"] = impact.unit
         for figure in case.figures.all():
-            initial[f"fig_{figure.kind}_before"] = units.plain(figure.before)
-            initial[f"fig_{figure.kind}_after"] = units.plain(figure.after)
+            initial[f"fig_{figure.kind}_before"] = plain(figure.before)
+            initial[f"fig_{figure.kind}_after"] = plain(figure.after)
             initial[f"fig_{figure.kind}_unit"] = figure.unit
         return initial
 
@@ -201,7 +203,9 @@ class ExchangeRateForm(forms.Form):
 
     currency = forms.RegexField(regex=r"^[A-Za-z]{3}$", max_length=3)
     year = bounds.YearFormField()
-    usd_per_unit = forms.DecimalField(min_value=0, max_digits=18, decimal_places=8)
+    usd_per_unit = bounds.FigureFormField(
+        decimal_places=8, max_digits=18, min_value=Decimal("0.00000001")
+    )
     # Not ``required`` here: the service requires it, so the API and the page say the same.
     source = forms.CharField(
         max_length=200,
@@ -231,7 +235,7 @@ class ExchangeRateForm(forms.Form):
         if len(year) == 4 and year.isascii() and year.isdigit():
             initial["year"] = int(year)
         if current is not None:
-            initial["usd_per_unit"] = units.plain(current.usd_per_unit)
+            initial["usd_per_unit"] = plain(current.usd_per_unit)
             initial["source"] = current.source
         return initial
 

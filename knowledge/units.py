@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from recpnet import bounds
-from recpnet.numbers import plain  # noqa: F401 - the one formatting, used through units
 
 # Stored unit (per indicator) → pint expression of that unit.
 # Accepted input symbol → pint expression of one such unit.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from recpnet.admin import HistoryAdmin
 
@@ -58,7 +61,9 @@ class MemberAdmin(HistoryAdmin):
     )
     list_filter = ("tier", "status", "organisation_type", "founding", "country__chapter")
     search_fields = ("name", "slug")
-    readonly_fields = ("tier", "status")
+    # Dates and years through the portal's member pages, which hold them to the declared
+    # ranges (recpnet.bounds); tier and status through their dated history.
+    readonly_fields = ("tier", "status", "joined_on", "established")
     inlines = (MembershipInline, TierChangeInline, StatusChangeInline)
 
 
@@ -77,7 +82,16 @@ class EligibilityThresholdAdmin(admin.ModelAdmin):
 
 @admin.register(ExecutiveSeat)
 class ExecutiveSeatAdmin(admin.ModelAdmin):
+    """Read-only here: seats are recorded on the portal's member page, which checks the
+    holder's tier and the term's dates."""
+
     list_display = ("member", "title", "term_start", "term_end")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Invitation)

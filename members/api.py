@@ -17,12 +17,14 @@ from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from recpnet import bounds
 from recpnet.api import (
     Authenticated,
     ErrorSerializer,
     ReadForAllWriteAuthenticated,
     ReadOnlyForAll,
     ScopedAPIMixin,
+    WholeNumberField,
 )
 
 from . import selectors, services
@@ -59,7 +61,9 @@ class MemberSerializer(serializers.Serializer[Member]):
     joined_on = serializers.DateField(required=False, allow_null=True)
     founding = serializers.BooleanField(required=False)
     website = serializers.URLField(required=False, allow_blank=True)
-    established = serializers.IntegerField(required=False, allow_null=True, min_value=1900)
+    established = WholeNumberField(
+        required=False, allow_null=True, min_value=bounds.ESTABLISHED_MIN
+    )
     description = serializers.CharField(required=False, allow_blank=True)
     themes = serializers.ListField(child=serializers.ChoiceField(choices=THEMES), required=False)
     sectors = serializers.ListField(child=serializers.CharField(max_length=4), required=False)

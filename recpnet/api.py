@@ -11,6 +11,7 @@ Error format (every non-2xx answer)::
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import django_filters
@@ -75,6 +76,36 @@ class ScopedAPIMixin(GenericAPIView):  # type: ignore[type-arg]
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.scoped_queryset()
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A whole number read as on the pages (:func:`recpnet.bounds.read_int`: DRF's own field
+    would take "١٢" and "12.0"). Its range is the service's, which reports every bad field of
+    a request at once; ``min_value``/``max_value`` here only document it in the schema."""
+
+    def to_internal_value(self, data: Any) -> int:
+        try:
+            return bounds.read_int(data, field=self.field_name or "value")
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+    def run_validators(self, value: Any) -> None:
+        return None  # the range is the service's (see the class docstring)
+
+
+class FigureField(serializers.DecimalField):
+    """A figure as entered, read by :func:`recpnet.bounds.read_decimal` (no exponent, no
+    decimal comma). Its range and decimal places are the service's (refused, never rounded);
+    ``max_digits``/``decimal_places`` here only document it in the schema."""
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        try:
+            return bounds.read_decimal(data, field=self.field_name or "value")
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+    def run_validators(self, value: Any) -> None:
+        return None
 
 
 class YearFilter(django_filters.NumberFilter):

@@ -44,8 +44,20 @@ ESTABLISHED_MIN = 1900
 # Pages of a list: more than this is never a real request.
 PAGE_MAX = 100_000
 
-_ASCII_INT = re.compile(r"^[+]?[0-9]{1,18}$")
+_ASCII_INT = re.compile(r"^[+-]?[0-9]{1,18}$")
 _ASCII_DECIMAL = re.compile(r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$")
+# A comma is accepted only as a thousands separator in well-formed groups (1,500,000.5):
+# "1,5" is a decimal comma and would otherwise silently become 15.
+_GROUPED = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?$")
+
+
+class InvalidQuery(ValidationError):
+    """A malformed or out-of-range query parameter: the page answers 400 naming it
+    (:class:`recpnet.middleware.InvalidInputMiddleware`)."""
+
+
+def _ungroup(text: str) -> str:
+    return text.replace(",", "") if _GROUPED.match(text) else text
 
 
 # How far ahead a planned date (the end of a term of office) may lie.
@@ -68,24 +80,30 @@ def date_max(*, planned: bool = False) -> dt.date:
     return dt.date(today.year + PLANNED_YEARS_AHEAD, 12, 31) if planned else today
 
 
-def parse_int(raw: Any, *, field: str, minimum: int = 0, maximum: int = COUNT_MAX) -> int:
-    """A whole number from ``raw`` (an int or ASCII digits) within ``[minimum, maximum]``."""
+def read_int(raw: Any, *, field: str) -> int:
+    """The whole number written in ``raw`` (an int, or ASCII digits with thousands in
+    well-formed groups), whatever its range: the syntax alone, for forms and serializers that
+    leave the ranges to the services (so one request reports every bad field)."""
     if isinstance(raw, bool):
         raise ValidationError({field: _("Enter a whole number.")})
     if isinstance(raw, int):
-        value = raw
-    elif isinstance(raw, Decimal | float):
+        return raw
+    if isinstance(raw, Decimal | float):
         try:
             if raw != int(raw):
                 raise ValidationError({field: _("Enter a whole number.")})
         except (ValueError, OverflowError, InvalidOperation):
             raise ValidationError({field: _("Enter a whole number.")}) from None
-        value = int(raw)
-    else:
-        text = str(raw).strip().replace(",", "")
-        if not _ASCII_INT.match(text):
-            raise ValidationError({field: _("Enter a whole number.")})
-        value = int(text)
+        return int(raw)
+    text = _ungroup(str(raw).strip())
+    if not _ASCII_INT.match(text):
+        raise ValidationError({field: _("Enter a whole number.")})
+    return int(text)
+
+
+def parse_int(raw: Any, *, field: str, minimum: int = 0, maximum: int = COUNT_MAX) -> int:
+    """A whole number from ``raw`` (see :func:`read_int`) within ``[minimum, maximum]``."""
+    value = read_int(raw, field=field)
     if value < minimum or value > maximum:
         raise ValidationError(
             {
@@ -141,10 +159,9 @@ def check_date(value: dt.date, *, field: str, planned: bool = False) -> dt.date:
     return value
 
 
-def parse_decimal(raw: Any, *, field: str, places: int = VALUE_PLACES) -> Decimal:
-    """A non-negative decimal with at most ``places`` decimal places and at most
-    :data:`ENTERED_MAX`. More places are refused, not rounded: a figure a member typed is
-    never changed behind their back."""
+def read_decimal(raw: Any, *, field: str) -> Decimal:
+    """The finite number written in ``raw`` (ASCII digits and a decimal point; thousands in
+    well-formed groups; no exponent, no decimal comma), whatever its range or places."""
     if isinstance(raw, bool):
         raise ValidationError({field: _("Enter a number.")})
     if isinstance(raw, Decimal):
@@ -154,7 +171,7 @@ def parse_decimal(raw: Any, *, field: str, places: int = VALUE_PLACES) -> Decima
     elif isinstance(raw, float):
         amount = Decimal(repr(raw))
     else:
-        text = str(raw).strip().replace(",", "")
+        text = _ungroup(str(raw).strip())
         if not _ASCII_DECIMAL.match(text):
             raise ValidationError({field: _("Enter a number, such as 1250 or 12.5.")})
         try:
@@ -163,6 +180,14 @@ def parse_decimal(raw: Any, *, field: str, places: int = VALUE_PLACES) -> Decima
             raise ValidationError({field: _("Enter a number, such as 1250 or 12.5.")}) from None
     if not amount.is_finite():
         raise ValidationError({field: _("Enter a finite number.")})
+    return amount
+
+
+def parse_decimal(raw: Any, *, field: str, places: int = VALUE_PLACES) -> Decimal:
+    """A non-negative decimal with at most ``places`` decimal places and at most
+    :data:`ENTERED_MAX`. More places are refused, not rounded: a figure a member typed is
+    never changed behind their back."""
+    amount = read_decimal(raw, field=field)
     if amount < 0:
         raise ValidationError({field: _("Enter a value of zero or more.")})
     if amount > ENTERED_MAX:
@@ -217,42 +242,64 @@ def clean_text(value: Any) -> str:
 def query_int(
     query: Mapping[str, Any], name: str, *, minimum: int = 0, maximum: int = COUNT_MAX
 ) -> int | None:
-    """An optional whole-number query parameter: ``None`` when absent or empty, a
-    ``ValidationError`` naming it when malformed or out of range."""
+    """An optional whole-number query parameter: ``None`` when absent or empty,
+    :class:`InvalidQuery` naming it when malformed or out of range."""
     raw = query.get(name)
     if raw is None or str(raw).strip() == "":
         return None
-    return parse_int(raw, field=name, minimum=minimum, maximum=maximum)
+    try:
+        return parse_int(raw, field=name, minimum=minimum, maximum=maximum)
+    except ValidationError as exc:
+        raise InvalidQuery(exc.message_dict) from None
 
 
 def query_year(query: Mapping[str, Any], name: str = "year") -> int | None:
     raw = query.get(name)
     if raw is None or str(raw).strip() == "":
         return None
-    return parse_year(raw, field=name)
+    try:
+        return parse_year(raw, field=name)
+    except ValidationError as exc:
+        raise InvalidQuery(exc.message_dict) from None
 
 
-def query_page(query: Mapping[str, Any], name: str = "page") -> int | None:
-    return query_int(query, name, minimum=1, maximum=PAGE_MAX)
+class WholeNumberFormField(forms.IntegerField):
+    """A whole number read as everywhere else (:func:`read_int`: Django's own field would take
+    "١٢" and "12.0"); its range is the service's, which reports every bad field at once."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return read_int(value, field="value")
+        except ValidationError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
-class YearFormField(forms.IntegerField):
+class FigureFormField(forms.DecimalField):
+    """A figure as entered, read by :func:`read_decimal` (no exponent, no decimal comma); its
+    range and decimal places are the service's (:func:`parse_decimal`), which reports every
+    bad field at once and refuses extra places rather than rounding them."""
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # stubs: int
+        if value in self.empty_values:
+            return None
+        try:
+            return read_decimal(value, field="value")
+        except ValidationError as exc:
+            raise ValidationError(exc.messages, code="invalid") from None
+
+    def validate(self, value: Any) -> None:
+        forms.Field.validate(self, value)  # not DecimalField's digit and place limits
+
+
+class YearFormField(WholeNumberFormField):
     """A year from ``min_value`` (default :data:`YEAR_MIN`) to the current year, checked when
     the form is cleaned (a field built at start-up must not keep last year's limit)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", YEAR_MIN)
         super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> int | None:
-        # ASCII digits only, as everywhere (``forms.IntegerField`` would take "٢٠١٥" and
-        # "2015.0"): the same query answers the same on pages and in the API.
-        if value in self.empty_values:
-            return None
-        try:
-            return parse_int(value, field="year", minimum=-(10**18), maximum=10**18)
-        except ValidationError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def validate(self, value: Any) -> None:
         super().validate(value)
@@ -262,12 +309,3 @@ class YearFormField(forms.IntegerField):
                 % {"min": self.min_value, "max": year_max()},
                 code="max_value",
             )
-
-
-class CountFormField(forms.IntegerField):
-    """A count of one item within the declared range."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", COUNT_MAX)
-        super().__init__(**kwargs)

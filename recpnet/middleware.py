@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+
+from recpnet.bounds import InvalidQuery
 
 
 class RejectNulBytesMiddleware:
@@ -57,10 +58,10 @@ class RejectNulBytesMiddleware:
 
 
 class InvalidInputMiddleware:
-    """A page whose input fails a declared rule (``ValidationError``, e.g. ``?year=²`` or a
-    year out of range, checked by :mod:`recpnet.bounds`) answers 400 naming the field, never
-    500. Views that show errors inside their form catch the error themselves; this is the
-    answer for every other page (the API has its own handler with the one error format)."""
+    """A page whose query parameter fails its declared rule (:class:`recpnet.bounds.
+    InvalidQuery`, e.g. ``?year=²`` or a year out of range) answers 400 naming the parameter,
+    never 500. Only that error: any other ``ValidationError`` escaping a view is a defect and
+    must show as one (forms show their own errors; the API has its own handler)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -69,7 +70,7 @@ class InvalidInputMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, ValidationError):
+        if not isinstance(exception, InvalidQuery):
             return None
         if hasattr(exception, "error_dict"):
             errors = [

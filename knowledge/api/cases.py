@@ -19,13 +19,15 @@ from rest_framework.response import Response
 
 from recpnet.api import (
     ErrorSerializer,
+    FigureField,
     ReadForAllWriteAuthenticated,
     ReadOnlyForAll,
     ScopedAPIMixin,
+    WholeNumberField,
     YearFilter,
 )
+from recpnet.numbers import plain
 
-from .. import units
 from ..models import Case, CaseImpact, Indicator, ReviewStatus
 from ..models.cases import THEMES, EnterpriseSize, Methodology, Visibility
 from ..selectors import cases as selectors
@@ -55,14 +57,14 @@ class IndicatorViewSet(ScopedAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
 
 
 class CaseMoneySerializer(serializers.Serializer[Any]):
-    amount = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    amount = FigureField(max_digits=20, decimal_places=2, allow_null=True)
     currency = serializers.CharField(max_length=3, allow_blank=True)
     usd = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True, allow_null=True)
 
 
 class CaseImpactSerializer(serializers.Serializer[Any]):
     indicator = serializers.CharField(max_length=40)
-    value = serializers.DecimalField(max_digits=24, decimal_places=6)
+    value = FigureField(max_digits=24, decimal_places=6)
     unit = serializers.CharField(max_length=20)
 
 
@@ -76,18 +78,18 @@ class CaseSerializer(serializers.Serializer[Case]):
     country = serializers.CharField(max_length=2)
     sector = serializers.CharField(max_length=3)
     enterprise_size = serializers.ChoiceField(choices=EnterpriseSize.choices)
-    year = serializers.IntegerField(min_value=1970, max_value=2100)
+    year = WholeNumberField()
     themes = serializers.ListField(
         child=serializers.ChoiceField(choices=THEMES), required=False, default=list
     )
     methodology = serializers.ChoiceField(choices=Methodology.choices)
     summary = serializers.CharField()
-    options_identified = serializers.IntegerField(min_value=0, allow_null=True, required=False)
-    options_implemented = serializers.IntegerField(min_value=0, allow_null=True, required=False)
+    options_identified = WholeNumberField(min_value=0, allow_null=True, required=False)
+    options_implemented = WholeNumberField(min_value=0, allow_null=True, required=False)
     investment = CaseMoneySerializer(required=False, allow_null=True)
     annual_savings = CaseMoneySerializer(required=False, allow_null=True)
     impacts = CaseImpactSerializer(many=True, required=False)
-    enterprises = serializers.IntegerField(min_value=1, required=False, default=1)
+    enterprises = WholeNumberField(min_value=1, required=False, default=1)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     licence = serializers.CharField(max_length=60, required=False)
     status = serializers.ChoiceField(choices=ReviewStatus.choices, read_only=True)
@@ -135,20 +137,23 @@ def _money(case: Case, prefix: str) -> dict[str, Any] | None:
         return None
     usd = getattr(case, f"{prefix}_usd")
     return {
-        "amount": units.plain(amount),
+        "amount": plain(amount),
         "currency": getattr(case, f"{prefix}_currency"),
-        "usd": units.plain(usd) if usd is not None else None,
+        "usd": plain(usd) if usd is not None else None,
     }
 
 
-def impact_representation(*, indicator: Indicator, value: Any, unit: str, stored: Any) -> dict:
+def impact_representation(
+    *, indicator: Indicator, value: Any, unit: str, stored: Any
+) -> dict[str, Any]:
     """One impact in the API (cases and reports): ``value``/``unit`` as entered, ``stored`` in
     the indicator's unit (USD for money), every number a plain decimal string."""
     return {
         "indicator": indicator.code,
-        "value": units.plain(value),
+        "value": plain(value),
         "unit": unit,
-        "stored": {"value": units.plain(stored), "unit": indicator.unit},
+        # ``None`` while a money figure waits for its exchange rate, as a case's ``usd``.
+        "stored": {"value": plain(stored) if stored is not None else None, "unit": indicator.unit},
     }
 
 

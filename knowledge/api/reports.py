@@ -3,9 +3,12 @@ review actions. Rows come from ``knowledge.selectors.reports``; writes go throug
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -23,20 +26,22 @@ from knowledge.services import reports as services
 from members.selectors import member_get_for_user
 from recpnet.api import (
     ErrorSerializer,
+    FigureField,
     ReadForAllWriteAuthenticated,
     ScopedAPIMixin,
+    WholeNumberField,
     YearFilter,
 )
 
 
 class ImpactSerializer(serializers.Serializer[Any]):
     indicator = serializers.CharField()
-    value = serializers.DecimalField(max_digits=24, decimal_places=6)
+    value = FigureField(max_digits=24, decimal_places=6)
     unit = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-def _counter() -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=0, max_value=services.ACTIVITY_MAX, required=False)
+def _counter() -> WholeNumberField:
+    return WholeNumberField(min_value=0, max_value=services.ACTIVITY_MAX, required=False)
 
 
 class ActivitySerializer(serializers.Serializer[Any]):
@@ -49,10 +54,27 @@ class ActivitySerializer(serializers.Serializer[Any]):
     options_implemented = _counter()
 
 
+@contextmanager
+def _api_field_names() -> Iterator[None]:
+    """The service names a bad counter by itself; the API nests counters in ``activity``."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        fields: dict[str, Any] = {}
+        for name, messages in exc.message_dict.items():
+            if name in ACTIVITY_FIELDS:
+                fields.setdefault("activity", {})[name] = messages
+            else:
+                fields["non_field_errors" if name == "__all__" else name] = messages
+        raise serializers.ValidationError(fields) from None
+
+
 class ReportSerializer(serializers.Serializer[AnnualReport]):
     id = serializers.IntegerField(read_only=True)
     member = serializers.SlugField()
-    year = serializers.IntegerField()
+    year = WholeNumberField()
     activity = ActivitySerializer(required=False)
     impacts = ImpactSerializer(many=True, required=False)
     status = serializers.CharField(read_only=True)
@@ -126,13 +148,14 @@ class ReportList(ScopedAPIMixin, generics.ListAPIView[AnnualReport]):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         member = member_get_for_user(actor=request.user, slug=v["member"])
-        report = services.report_create(
-            member=member,
-            year=v["year"],
-            actor=request.user,
-            activity=dict(v.get("activity") or {}),
-            impacts=[dict(i) for i in v.get("impacts") or []],
-        )
+        with _api_field_names():
+            report = services.report_create(
+                member=member,
+                year=v["year"],
+                actor=request.user,
+                activity=dict(v.get("activity") or {}),
+                impacts=[dict(i) for i in v.get("impacts") or []],
+            )
         return Response(_saved(report), status=status.HTTP_201_CREATED)
 
 
@@ -160,12 +183,13 @@ class ReportDetail(ScopedAPIMixin, generics.RetrieveAPIView[AnnualReport]):
         data = ReportUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        report = services.report_update(
-            report=report,
-            actor=request.user,
-            activity=dict(v.get("activity") or {}),
-            impacts=[dict(i) for i in v["impacts"]] if "impacts" in v else None,
-        )
+        with _api_field_names():
+            report = services.report_update(
+                report=report,
+                actor=request.user,
+                activity=dict(v.get("activity") or {}),
+                impacts=[dict(i) for i in v["impacts"]] if "impacts" in v else None,
+            )
         return Response(_saved(report))
 
 

@@ -36,6 +36,7 @@ from members.selectors import Roles, roles_for
 from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.history import history_user
+from recpnet.numbers import plain
 
 from .. import access, review, units
 from ..imports import STUCK_AFTER, WORKER_SOFT_TIME_LIMIT
@@ -262,9 +263,9 @@ def _money_to_usd(case: Case, *, strict: bool, errors: _Errors) -> None:
             missing.setdefault((exc.currency, exc.year), f"{prefix}_currency")
             continue
         except ValidationError as exc:
+            # Only a missing rate may wait in a draft; an amount out of range never may.
             setattr(case, f"{prefix}_usd", None)
-            if strict:
-                errors.absorb(exc)
+            errors.absorb(exc)
             continue
         setattr(case, f"{prefix}_usd", usd)
     if strict:
@@ -357,10 +358,10 @@ def _check_savings_within_baseline(
                 )
                 % {
                     "name": impact.indicator.name,
-                    "value": impact.value_stored.normalize(),
+                    "value": plain(impact.value_stored),
                     "unit": impact.indicator.unit,
                     "figure": figure.get_kind_display().lower(),
-                    "before": figure.before_stored.normalize(),
+                    "before": plain(figure.before_stored),
                 },
             )
 
@@ -959,12 +960,12 @@ class RateNeedsConfirmation(ValidationError):
                     "“confirm” to save it anyway."
                 )
                 % {
-                    "new": units.plain(new),
-                    "pct": units.plain(abs(deviation * 100).quantize(Decimal("0.1"))),
+                    "new": plain(new),
+                    "pct": plain(abs(deviation * 100).quantize(Decimal("0.1"))),
                     "direction": _("above") if deviation > 0 else _("below"),
                     "currency": nearest.currency,
                     "year": nearest.year,
-                    "nearest": units.plain(nearest.usd_per_unit),
+                    "nearest": plain(nearest.usd_per_unit),
                 }
             }
         )

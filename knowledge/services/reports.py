@@ -37,6 +37,7 @@ from members.selectors import roles_for
 from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.history import history_user, record_change
+from recpnet.numbers import plain
 
 from .statistics import statistics_mark_dirty
 
@@ -192,6 +193,12 @@ def report_hard_errors(report: AnnualReport) -> dict[str, list[str]]:
         except units.MissingRate:
             missing.add(i.currency)
             unconverted.add(i.indicator.code)
+        except ValidationError as exc:
+            # e.g. an amount whose USD value passes the bound at the rate added since.
+            errors.setdefault("impacts", []).extend(
+                f"{i.indicator.name}: {message}" for message in exc.messages
+            )
+            unconverted.add(i.indicator.code)
     for currency in sorted(missing):
         # One error per missing rate, however many money figures are in that currency.
         errors.setdefault("impacts", []).append(
@@ -225,7 +232,7 @@ def report_hard_errors(report: AnnualReport) -> dict[str, list[str]]:
 
 
 def _fmt(value: Decimal) -> str:
-    return units.plain(value)
+    return plain(value)
 
 
 def _current_stored_value(impact: ReportImpact, *, year: int) -> Decimal:
@@ -270,16 +277,23 @@ def report_create(
 ) -> AnnualReport:
     """A draft report of ``member`` for ``year``. One per member and year."""
     _check_member_staff(actor=actor, member=member)
-    year = _check_year(year)
-    counters = _clean_activity(activity or {})
-    if AnnualReport.objects.filter(member=member, year=year).exists():
-        raise ValidationError(
-            {
-                "year": _("%(member)s already has a report for %(year)s: edit that one.")
-                % {"member": member.name, "year": year}
-            }
+    errors: dict[str, list[str]] = {}  # every bad field of the request at once
+    checked_year = bounds.collect(errors, lambda: _check_year(year))
+    counters = bounds.collect(errors, lambda: _clean_activity(activity or {})) or {}
+    if (
+        checked_year is not None
+        and AnnualReport.objects.filter(member=member, year=checked_year).exists()
+    ):
+        errors.setdefault("year", []).append(
+            _("%(member)s already has a report for %(year)s: edit that one.")
+            % {"member": member.name, "year": checked_year}
         )
-    rows = _clean_impacts(impacts=impacts, year=year)
+    rows = bounds.collect(
+        errors, lambda: _clean_impacts(impacts=impacts, year=checked_year or bounds.year_max())
+    )
+    if errors or checked_year is None or rows is None:
+        raise ValidationError(errors)
+    year = checked_year
     report = AnnualReport(
         member=member, year=year, created_by=actor, notes=bounds.clean_text(notes), **counters
     )

@@ -18,10 +18,11 @@ from knowledge.models import ACTIVITY_FIELDS, AnnualReport, IndicatorCategory
 from knowledge.review import transitions_of
 from knowledge.selectors import reports as selectors
 from knowledge.services import reports as services
-from knowledge.units import compatible_units, plain
+from knowledge.units import compatible_units
 from members.selectors import member_workspace_get
 from recpnet.exceptions import ConflictError
 from recpnet.exports import export_response
+from recpnet.numbers import plain
 
 
 def _impact_indicators() -> list[dict[str, Any]]:

@@ -12,9 +12,11 @@ The oracle (:func:`verdict`) sorts a value into three kinds:
   (:mod:`recpnet.bounds`), or it has a fraction where a whole number is wanted. Every input must
   refuse it (400 naming the field, or the form shown again with the field's error).
 * ``GOOD``: plain ASCII digits within the range: every input must take it.
-* ``EITHER``: readable but not plain (``١٢``, ``1e3``, ``2015.0``, ``1_000``, ``1,000``). Django's
-  form and DRF fields read some of these, :mod:`recpnet.bounds` refuses them; either is fine as
-  long as the answer is not a 5xx and a refusal names the field.
+* ``EITHER``: readable but not plain (``١٢``, ``1e3``, ``2015.0``, ``1_000``, ``1,000``). The
+  portal's readers (:mod:`recpnet.bounds`, used by its form and API fields) refuse all but
+  well-formed thousands groups (``1,000``); this oracle accepts either answer as long as it is
+  not a 5xx and a refusal names the field. That they are refused alike on pages and in the API
+  is pinned by ``test_numbers_that_are_not_plain_are_refused_alike_by_page_and_api``.
 """
 
 from __future__ import annotations
