@@ -47,6 +47,14 @@ def can_edit(actor: Any, item: Reviewable, roles: Roles | None = None) -> bool:
     return is_member_staff(roles, item.member_id) and item.is_editable
 
 
+def has_conflict_of_interest(roles: Roles, item: Reviewable) -> bool:
+    """Staff of the item's member never review, verify or reopen it, whatever other roles
+    they hold (a coordinator invited as staff of a member in their chapter, say)."""
+    return is_member_staff(roles, item.member_id)
+
+
 def can_review(actor: Any, item: Reviewable, roles: Roles | None = None) -> bool:
     roles = roles or roles_for(actor=actor)
-    return is_reviewer(roles, item.member.country.chapter_id)
+    return is_reviewer(roles, item.member.country.chapter_id) and not has_conflict_of_interest(
+        roles, item
+    )

@@ -99,7 +99,7 @@ def _may(who: str, actor: Any, item: Reviewable, roles: Any) -> bool:
         return access.is_member_staff(roles, item.member_id)
     if who == "reviewer":
         return access.can_review(actor, item, roles)
-    return bool(roles.secretariat)
+    return bool(roles.secretariat) and not access.has_conflict_of_interest(roles, item)
 
 
 @transaction.atomic
@@ -126,6 +126,14 @@ def transition(
     if not access.can_see(actor, item, roles):
         raise Http404
     if not _may(rule.who, actor, item, roles):
+        if rule.who != "member" and access.has_conflict_of_interest(roles, item):
+            raise PermissionDenied(
+                _(
+                    "You are staff of %(member)s: someone who is not must review its work "
+                    "(conflict of interest)."
+                )
+                % {"member": item.member.name}
+            )
         raise PermissionDenied(_("You may not do this."))
     comment = (comment or "").strip()
     if rule.comment_required and not comment:
