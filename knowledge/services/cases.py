@@ -52,7 +52,7 @@ from ..models import (
     IndicatorCategory,
     ReviewStatus,
 )
-from ..models.cases import FIGURE_KINDS, SECTOR_PATTERN, THEME_CODES
+from ..models.cases import FIGURE_KINDS, SECTOR_PATTERN, THEME_CODES, THEMES
 from ..models.review import ReviewAction
 
 logger = logging.getLogger(__name__)
@@ -228,7 +228,7 @@ def _apply_fields(case: Case, fields: Mapping[str, Any], errors: _Errors) -> Non
         elif name == "themes":
             # A set, kept in the catalogue's order (as the form lists them), each theme once.
             given = list(dict.fromkeys(value or []))
-            case.themes = [t for t in THEME_CODES if t in given] + [
+            case.themes = [code for code, _label in THEMES if code in given] + [
                 t for t in given if t not in THEME_CODES
             ]
         elif name in ("title", "enterprise_name", "summary", "output_unit", "licence"):
