@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from recpnet import bounds
 from recpnet.exceptions import ConflictError
 
 from .models import Chapter, Coordinator, Country
@@ -52,6 +53,9 @@ def chapter_update(
     _require_secretariat(actor)
     name = (name or "").strip()
     _check_unique(slug=chapter.slug, name=name, exclude=chapter)
+    description = bounds.clean_text(description)
+    if (chapter.name, chapter.description, chapter.position) == (name, description, position):
+        return chapter  # saved unchanged: no history entry
     chapter.name, chapter.description, chapter.position = name, description, position
     chapter.full_clean()
     chapter.save()
@@ -65,6 +69,8 @@ def country_assign(*, actor: Any, code: str, chapter: Chapter) -> Country:
     country = Country.objects.select_for_update().filter(code=(code or "").upper()).first()
     if country is None:
         raise ValidationError({"country": _("Unknown country code “%(code)s”.") % {"code": code}})
+    if country.chapter_id == chapter.pk:
+        return country  # already there: no history entry
     country.chapter = chapter
     country.full_clean()
     country.save()

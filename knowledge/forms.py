@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -54,29 +53,37 @@ class CaseForm(forms.Form):
     )
     methodology = forms.ChoiceField(choices=Methodology.choices)
     summary = forms.CharField(widget=forms.Textarea, help_text=_("Public text of the case."))
-    options_identified = bounds.WholeNumberFormField(required=False)
-    options_implemented = bounds.WholeNumberFormField(required=False)
-    investment_amount = bounds.FigureFormField(required=False, label=_("Investment"))
+    options_identified = bounds.WholeNumberFormField(required=False, min_value=0)
+    options_implemented = bounds.WholeNumberFormField(required=False, min_value=0)
+    # min_value: the form reports a negative figure with every other field error at once (the
+    # service, which holds every other range, runs only on a form without errors).
+    investment_amount = bounds.FigureFormField(required=False, min_value=0, label=_("Investment"))
     investment_currency = forms.CharField(
         max_length=3, required=False, label=_("Investment currency (ISO 4217)")
     )
-    annual_savings_amount = bounds.FigureFormField(required=False, label=_("Annual savings"))
+    annual_savings_amount = bounds.FigureFormField(
+        required=False, min_value=0, label=_("Annual savings")
+    )
     annual_savings_currency = forms.CharField(
         max_length=3, required=False, label=_("Annual savings currency (ISO 4217)")
     )
-    enterprises = bounds.WholeNumberFormField(initial=1)
+    enterprises = bounds.WholeNumberFormField(initial=1, min_value=1)
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.PUBLIC)
     licence = forms.CharField(max_length=60, initial="CC BY 4.0")
     output_unit = forms.CharField(max_length=40, required=False, label=_("Production output unit"))
-    output_before = bounds.FigureFormField(required=False, label=_("Production output before"))
-    output_after = bounds.FigureFormField(required=False, label=_("Production output after"))
+    output_before = bounds.FigureFormField(
+        required=False, min_value=0, label=_("Production output before")
+    )
+    output_after = bounds.FigureFormField(
+        required=False, min_value=0, label=_("Production output after")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for code in IMPACT_CODES:
             stored = IMPACT_STORED[code]
             self.fields[f"impact_{code}_value"] = bounds.FigureFormField(
-                required=False, label=IMPACT_LABELS[code]
+                required=False, min_value=0, label=IMPACT_LABELS[code]
             )
             self.fields[f"impact_{code}_unit"] = forms.ChoiceField(
                 choices=_unit_choices(stored), initial=units.STORED_SYMBOL[stored], required=False
@@ -84,10 +91,10 @@ class CaseForm(forms.Form):
         for kind, spec in FIGURE_KINDS.items():
             label = FigureKind(kind).label
             self.fields[f"fig_{kind}_before"] = bounds.FigureFormField(
-                required=False, label=_("%(l)s before") % {"l": label}
+                required=False, min_value=0, label=_("%(l)s before") % {"l": label}
             )
             self.fields[f"fig_{kind}_after"] = bounds.FigureFormField(
-                required=False, label=_("%(l)s after") % {"l": label}
+                required=False, min_value=0, label=_("%(l)s after") % {"l": label}
             )
             self.fields[f"fig_{kind}_unit"] = forms.ChoiceField(
                 choices=_unit_choices(spec.stored_unit),
@@ -203,9 +210,7 @@ class ExchangeRateForm(forms.Form):
 
     currency = forms.RegexField(regex=r"^[A-Za-z]{3}$", max_length=3)
     year = bounds.YearFormField()
-    usd_per_unit = bounds.FigureFormField(
-        decimal_places=8, max_digits=18, min_value=Decimal("0.00000001")
-    )
+    usd_per_unit = bounds.FigureFormField(decimal_places=8, max_digits=18)
     # Not ``required`` here: the service requires it, so the API and the page say the same.
     source = forms.CharField(
         max_length=200,

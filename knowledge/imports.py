@@ -16,6 +16,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from recpnet.numbers import plain
+
 IMPACT_CODES = (
     "energy_saved",
     "water_saved",
@@ -94,10 +96,12 @@ class Row:
 
 
 def _text(value: Any) -> str:
+    """A cell as text; a spreadsheet's number in plain digits (``str(0.00001)`` is
+    ``1e-05``, which the number reader rightly refuses)."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return plain(value)
     return str(value).strip()
 
 
@@ -228,6 +232,16 @@ def parse_rows(
                     row=number,
                 )
             cells = [_text(v) for v in raw[:MAX_COLUMNS]]
+            if any("\x00" in c for c in cells):
+                # No text column can hold it; saying where beats the database's refusal.
+                raise ImportFileError(
+                    _("Row %(row)s, column %(col)s contains a NUL character; remove it.")
+                    % {
+                        "row": number,
+                        "col": next(i for i, c in enumerate(cells, start=1) if "\x00" in c),
+                    },
+                    row=number,
+                )
             if header is None:
                 header = _header(cells)
                 continue
@@ -274,7 +288,7 @@ def row_to_input(values: Mapping[str, str]) -> tuple[dict[str, Any], list[dict[s
                 if name != "enterprises":
                     fields[name] = None
                 continue
-            fields[name] = _int(value, name)
+            fields[name] = value  # read and bounded by the services, as from the pages
         elif name == "visibility":
             fields[name] = value or "public"
         else:
@@ -289,18 +303,6 @@ def row_to_input(values: Mapping[str, str]) -> tuple[dict[str, Any], list[dict[s
         if values.get(f"{code}_value", "") != ""
     ]
     return fields, impacts
-
-
-def _int(value: str, name: str) -> int:
-    from django.core.exceptions import ValidationError
-
-    try:
-        number = float(value.replace(",", ""))
-    except ValueError:
-        raise ValidationError({name: _("Enter a whole number.")}) from None
-    if not number.is_integer() or number < 0:
-        raise ValidationError({name: _("Enter a whole number of zero or more.")})
-    return int(number)
 
 
 def template_rows() -> list[dict[str, str]]:

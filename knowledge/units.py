@@ -78,7 +78,9 @@ def convert(
 
     Raises ``ValidationError({field: …})`` for an unknown unit or one of the wrong dimension.
     """
-    amount = parse_decimal(value, field=field)
+    # The limit in the entered unit (10^12 of the stored unit) is checked first: it is the
+    # one that names the unit; the entered-value limit only guards the column after it.
+    amount = parse_decimal(value, field=field, maximum=None)
     target = STORED_SYMBOL.get(to, to)
     if unit not in _UNIT_EXPRESSIONS:
         raise ValidationError(
@@ -101,9 +103,10 @@ def convert(
             }
         )
     factor = _factor(unit, target)
-    stored = (amount * factor).quantize(_SIX_PLACES, rounding=ROUND_HALF_UP)
-    bounds.check_stored(stored, field=field, unit=to, factor=factor)
-    return stored
+    product = amount * factor  # checked before quantize, which fails past 28 digits
+    bounds.check_stored(product, field=field, unit=to, factor=factor)
+    parse_decimal(amount, field=field)  # and the entered value's own limit
+    return product.quantize(_SIX_PLACES, rounding=ROUND_HALF_UP)
 
 
 @cache
@@ -125,11 +128,15 @@ def compatible_units(stored: str) -> list[str]:
 
 
 def parse_decimal(
-    value: Decimal | float | int | str, *, field: str, places: int = bounds.VALUE_PLACES
+    value: Decimal | float | int | str,
+    *,
+    field: str,
+    places: int = bounds.VALUE_PLACES,
+    maximum: Decimal | None = bounds.ENTERED_MAX,
 ) -> Decimal:
     """A figure as entered: see :func:`recpnet.bounds.parse_decimal` (non-negative, bounded,
     at most ``places`` decimal places, never rounded)."""
-    return bounds.parse_decimal(value, field=field, places=places)
+    return bounds.parse_decimal(value, field=field, places=places, maximum=maximum)
 
 
 def to_usd(

@@ -183,21 +183,34 @@ def read_decimal(raw: Any, *, field: str) -> Decimal:
     return amount
 
 
-def parse_decimal(raw: Any, *, field: str, places: int = VALUE_PLACES) -> Decimal:
-    """A non-negative decimal with at most ``places`` decimal places and at most
-    :data:`ENTERED_MAX`. More places are refused, not rounded: a figure a member typed is
-    never changed behind their back."""
+def parse_decimal(
+    raw: Any, *, field: str, places: int = VALUE_PLACES, maximum: Decimal | None = ENTERED_MAX
+) -> Decimal:
+    """A non-negative decimal with at most ``places`` decimal places and at most ``maximum``
+    (:data:`ENTERED_MAX`; ``None`` when the caller checks a tighter limit first). More places
+    are refused, not rounded: a figure a member typed is never changed behind their back."""
     amount = read_decimal(raw, field=field)
     if amount < 0:
         raise ValidationError({field: _("Enter a value of zero or more.")})
-    if amount > ENTERED_MAX:
+    if maximum is not None and amount > maximum:
         raise ValidationError(
             {field: _("Enter at most %(max)s.") % {"max": f"{int(ENTERED_MAX):,}"}}
         )
-    exponent = amount.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > places:
+    if decimal_places(amount) > places:
         raise ValidationError({field: _("Enter at most %(n)s decimal places.") % {"n": places}})
     return amount
+
+
+def decimal_places(amount: Decimal) -> int:
+    """The decimal places ``amount`` needs (``20.500`` needs 1), read from its digits:
+    ``normalize()`` would round 1E-1000030 to 0 under the default context and say none."""
+    _sign, digits, exponent = amount.as_tuple()
+    if not isinstance(exponent, int) or exponent >= 0:
+        return 0
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
+        return 0  # zero, at any scale
+    return max(0, -exponent - (len(digits) - len(significant)))
 
 
 def check_stored(value: Decimal, *, field: str, unit: str, factor: Decimal | None = None) -> None:
@@ -267,6 +280,13 @@ class WholeNumberFormField(forms.IntegerField):
     """A whole number read as everywhere else (:func:`read_int`: Django's own field would take
     "١٢" and "12.0"); its range is the service's, which reports every bad field at once."""
 
+    # A text box, not <input type=number>: browsers drop a typed "1,5" to "15" or "١٢" to
+    # nothing before the server can say what is wrong with it.
+    widget = forms.TextInput
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "inputmode": "numeric"}
+
     def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
             return None
@@ -280,6 +300,11 @@ class FigureFormField(forms.DecimalField):
     """A figure as entered, read by :func:`read_decimal` (no exponent, no decimal comma); its
     range and decimal places are the service's (:func:`parse_decimal`), which reports every
     bad field at once and refuses extra places rather than rounding them."""
+
+    widget = forms.TextInput  # see WholeNumberFormField
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "inputmode": "decimal"}
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # stubs: int
         if value in self.empty_values:

@@ -63,6 +63,14 @@ class AnnualReport(Reviewable):
         return {name: getattr(self, name) for name in ACTIVITY_FIELDS}
 
     @property
+    def activity_rows(self) -> list[tuple[str, int]]:
+        """(label, count) of each activity counter, for pages."""
+        return [
+            (str(getattr(self._meta.get_field(name), "verbose_name", name)), getattr(self, name))
+            for name in ACTIVITY_FIELDS
+        ]
+
+    @property
     def implementation_rate(self) -> float | None:
         if not self.options_identified:
             return None

@@ -979,10 +979,11 @@ def rate_needs_confirmation(*, new: Decimal, nearest: Decimal) -> bool:
 
 
 def _nearest_rate(*, currency: str, year: int) -> ExchangeRate | None:
-    """The known rate of ``currency`` in the year nearest to ``year``, other than ``year``
-    itself (correcting a wrong rate must not be judged against the wrong value); on a tie the
-    earlier year. A currency has a few dozen rates at most, so they are compared here."""
-    rates = ExchangeRate.objects.filter(currency=currency).exclude(year=year)
+    """The known rate of ``currency`` in the year nearest to ``year``: the year's own rate
+    when it is being changed (a typed "1,3257" must not turn 1.3257 into 13257 unasked; a real
+    correction is confirmed once), else the nearest other year's, the earlier on a tie. A
+    currency has a few dozen rates at most, so they are compared here."""
+    rates = ExchangeRate.objects.filter(currency=currency)
     return min(rates, key=lambda r: (abs(r.year - year), r.year), default=None)
 
 
@@ -999,8 +1000,8 @@ def exchange_rate_save(
     """Add or change the rate of ``currency`` in ``year`` (secretariat only; history kept).
 
     ``source`` says where the value comes from and is required. A rate more than 50 % away
-    from the nearest other year's rate of the currency raises :class:`RateNeedsConfirmation`
-    unless ``confirm``."""
+    from the nearest known rate of the currency (the year's own when it is changed) raises
+    :class:`RateNeedsConfirmation` unless ``confirm``."""
     if not _roles(actor).secretariat:
         raise PermissionDenied(_("Only the secretariat keeps exchange rates."))
     code = (currency or "").strip().upper()
@@ -1014,6 +1015,10 @@ def exchange_rate_save(
                 )
             }
         )
+    if code == "USD":
+        raise ValidationError({"currency": _("Amounts in USD need no exchange rate.")})
+    if usd_per_unit is None or usd_per_unit <= 0:
+        raise ValidationError({"usd_per_unit": _("Enter a rate above zero.")})
     rate = ExchangeRate.objects.filter(currency=code, year=year).first() or ExchangeRate(
         currency=code, year=year
     )

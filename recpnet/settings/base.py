@@ -212,6 +212,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "recpnet.schema.AutoSchema",
     "EXCEPTION_HANDLER": "recpnet.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "recpnet.parsers.DecimalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"token": "10/min", "anon": "600/min", "user": "1200/min"},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # OPTIONS introspection would build serializers for objects the caller may not see.

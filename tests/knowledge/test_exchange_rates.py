@@ -307,8 +307,12 @@ def test_far_rate_needs_confirmation_in_the_service(tenancy) -> None:
         **save, year=2014, usd_per_unit=Decimal("13.285"), confirm=True
     )
     assert rate.usd_per_unit == Decimal("13.285")
-    # Correcting the typo is judged against the other years, not against the typo.
-    services.exchange_rate_save(**save, year=2014, usd_per_unit=Decimal("1.3285"))
+    # Changing a year's rate is judged against its current value: a correction of a tenfold
+    # typo is confirmed once, and "1,3257" typed over 1.3257 cannot become 13257 unasked.
+    with pytest.raises(services.RateNeedsConfirmation) as exc:
+        services.exchange_rate_save(**save, year=2014, usd_per_unit=Decimal("1.3285"))
+    assert exc.value.nearest.year == 2014
+    services.exchange_rate_save(**save, year=2014, usd_per_unit=Decimal("1.3285"), confirm=True)
     # Within 50 %: no question; the first rate of a currency: nothing to compare with.
     services.exchange_rate_save(**save, year=2016, usd_per_unit=Decimal("1.6"))
     services.exchange_rate_save(**{**save, "currency": "XOF"}, year=2014, usd_per_unit=Decimal(9))
