@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from .imports import WORKER_SOFT_TIME_LIMIT, WORKER_TIME_LIMIT
-
-TRANSIENT = (OperationalError, InterfaceError)
+from .tasks import TRANSIENT
 
 
 @shared_task(

@@ -32,6 +32,7 @@ from ..models import Case, ReviewStatus
 from ..models.cases import THEMES, EnterpriseSize, Methodology
 from ..selectors import cases as selectors
 from ..services import cases as services
+from . import saved_message
 
 EXPORT_COLUMNS = [
     ("id", "id"),
@@ -233,15 +234,6 @@ def member_cases(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _saved_message(request: HttpRequest, case: Case, saved: str) -> None:
-    """Confirm a save; when an amount has no exchange rate yet, one warning instead."""
-    warning = selectors.case_rate_warning(case=case)
-    if warning:
-        messages.warning(request, warning)
-    else:
-        messages.success(request, saved)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest, slug: str) -> HttpResponse:
@@ -256,7 +248,11 @@ def case_new(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc.message_dict)
         else:
-            _saved_message(request, case, _("Draft saved. Submit it for review when it is ready."))
+            saved_message(
+                request,
+                warning=selectors.case_rate_warning(case=case),
+                saved=_("Draft saved. Submit it for review when it is ready."),
+            )
             return redirect("knowledge:case-detail", public_id=case.public_id)
     return render(
         request,
@@ -292,7 +288,9 @@ def case_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
         except ConflictError as exc:
             messages.error(request, exc.message)
         else:
-            _saved_message(request, case, _("Changes saved."))
+            saved_message(
+                request, warning=selectors.case_rate_warning(case=case), saved=_("Changes saved.")
+            )
             return redirect("knowledge:case-detail", public_id=case.public_id)
     return render(
         request,

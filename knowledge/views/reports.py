@@ -19,6 +19,7 @@ from knowledge.review import transitions_of
 from knowledge.selectors import reports as selectors
 from knowledge.services import reports as services
 from knowledge.units import compatible_units
+from knowledge.views import saved_message
 from members.selectors import member_workspace_get
 from recpnet.exceptions import ConflictError
 from recpnet.exports import export_response
@@ -89,15 +90,6 @@ def _parse_form(request: HttpRequest) -> tuple[dict[str, Any], list[dict[str, An
     return activity, impacts
 
 
-def _saved_message(request: HttpRequest, report: AnnualReport, saved: str) -> None:
-    """Confirm a save; when a money figure has no exchange rate yet, one warning instead."""
-    warning = selectors.report_rate_warning(report=report)
-    if warning:
-        messages.warning(request, warning)
-    else:
-        messages.success(request, saved)
-
-
 @login_required
 @require_GET
 def workspace(request: HttpRequest, slug: str) -> HttpResponse:
@@ -124,7 +116,11 @@ def report_new(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             errors = exc.message_dict
         else:
-            _saved_message(request, report, "Draft saved.")
+            saved_message(
+                request,
+                warning=selectors.report_rate_warning(report=report),
+                saved=_("Draft saved."),
+            )
             return redirect("knowledge:report-detail", slug=member.slug, year=report.year)
     return render(
         request,
@@ -162,7 +158,11 @@ def report_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("knowledge:report-detail", slug=slug, year=year)
         else:
-            _saved_message(request, report, "Report saved.")
+            saved_message(
+                request,
+                warning=selectors.report_rate_warning(report=report),
+                saved=_("Report saved."),
+            )
             return redirect("knowledge:report-detail", slug=slug, year=year)
     elif not selectors.can_act(actor=request.user, report=report)["edit"]:
         from django.core.exceptions import PermissionDenied
