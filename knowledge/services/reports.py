@@ -47,13 +47,17 @@ ImpactInput = Mapping[str, Any]  # {"indicator", "value", "unit"} (money: unit =
 # --- who may write ------------------------------------------------------------------------
 
 
-def _check_member_staff(*, actor: Any, member: Member) -> None:
-    """Member staff write their organisation's reports; others who may see the member get
-    403, everyone else 404."""
+def _check_member_staff(*, actor: Any, member: Member, report: AnnualReport | None = None) -> None:
+    """Member staff write their organisation's reports; others who may see the member (or
+    the ``report`` being edited, e.g. an approved one) get 403, everyone else 404."""
     roles = roles_for(actor=actor)
     if access.is_member_staff(roles, member.pk):
         return
-    if roles.secretariat or access.is_reviewer(roles, member.country.chapter_id):
+    if (
+        roles.secretariat
+        or access.is_reviewer(roles, member.country.chapter_id)
+        or (report is not None and access.can_see(actor, report, roles))
+    ):
         raise PermissionDenied(_("Only the member's staff write its annual reports."))
     raise Http404
 
@@ -343,7 +347,7 @@ def report_update(
 ) -> AnnualReport:
     """Edit a draft or returned report (its member's staff). A stale ``expected_version`` or
     a report that is no longer editable is a conflict. Every bad field is reported at once."""
-    _check_member_staff(actor=actor, member=report.member)
+    _check_member_staff(actor=actor, member=report.member, report=report)
     errors: dict[str, list[str]] = {}
     expected_version = bounds.collect(errors, lambda: bounds.parse_version(expected_version))
     counters = bounds.collect(errors, lambda: _clean_activity(activity or {})) or {}

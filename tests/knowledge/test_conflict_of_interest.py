@@ -88,3 +88,16 @@ def test_the_same_coordinator_still_reviews_the_chapters_other_members(conflicte
     case = make_case(other, status=ReviewStatus.SUBMITTED)
     case = case_services.case_approve(actor=t.coordinator_a, case=case)
     assert case.status == ReviewStatus.APPROVED
+
+
+def test_editing_a_report_one_may_see_but_not_write_is_403_in_the_api_as_for_cases(tenancy):
+    """Staff of member B see member A's approved report: changing it is a 403, not a 404
+    (existence is no secret once it is approved), as for cases."""
+    report = _submitted_report(tenancy)
+    report_services.report_approve(report=report, actor=tenancy.coordinator_a)
+    api = APIClient()
+    api.force_authenticate(tenancy.staff_b)
+    assert api.get(f"/api/v1/reports/{report.pk}/").status_code == 200
+    assert api.patch(f"/api/v1/reports/{report.pk}/", {}, format="json").status_code == 403
+    case = make_case(tenancy.member_a, status=ReviewStatus.APPROVED)
+    assert api.patch(f"/api/v1/cases/{case.public_id}/", {}, format="json").status_code == 403
