@@ -66,6 +66,8 @@ def _api_field_names() -> Iterator[None]:
         for name, messages in exc.message_dict.items():
             if name in ACTIVITY_FIELDS:
                 fields.setdefault("activity", {})[name] = messages
+            elif name == "version":
+                fields["If-Match"] = messages
             else:
                 fields["non_field_errors" if name == "__all__" else name] = messages
         raise serializers.ValidationError(fields) from None
@@ -78,6 +80,7 @@ class ReportSerializer(serializers.Serializer[AnnualReport]):
     activity = ActivitySerializer(required=False)
     impacts = ImpactSerializer(many=True, required=False)
     status = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
 
     def to_representation(self, instance: AnnualReport) -> dict[str, Any]:
         return {
@@ -95,6 +98,7 @@ class ReportSerializer(serializers.Serializer[AnnualReport]):
                 for i in instance.impacts.all()
             ],
             "status": instance.status,
+            "version": instance.version,
         }
 
 
@@ -189,6 +193,7 @@ class ReportDetail(ScopedAPIMixin, generics.RetrieveAPIView[AnnualReport]):
                 actor=request.user,
                 activity=dict(v.get("activity") or {}),
                 impacts=[dict(i) for i in v["impacts"]] if "impacts" in v else None,
+                expected_version=request.headers.get("If-Match"),
             )
         return Response(_saved(report))
 

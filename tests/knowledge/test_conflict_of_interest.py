@@ -101,3 +101,24 @@ def test_editing_a_report_one_may_see_but_not_write_is_403_in_the_api_as_for_cas
     assert api.patch(f"/api/v1/reports/{report.pk}/", {}, format="json").status_code == 403
     case = make_case(tenancy.member_a, status=ReviewStatus.APPROVED)
     assert api.patch(f"/api/v1/cases/{case.public_id}/", {}, format="json").status_code == 403
+
+
+def test_a_report_patch_with_a_stale_if_match_is_a_conflict(tenancy):
+    report = report_services.report_create(
+        member=tenancy.member_a, year=2014, actor=tenancy.staff_a
+    )
+    api = APIClient()
+    api.force_authenticate(tenancy.staff_a)
+    url = f"/api/v1/reports/{report.pk}/"
+    assert api.get(url).json()["version"] == 1
+    change = {"activity": {"people_trained": 7}}
+    assert api.patch(url, change, format="json", HTTP_IF_MATCH='"1"').status_code == 200
+    assert (
+        api.patch(
+            url, change | {"activity": {"people_trained": 8}}, format="json", HTTP_IF_MATCH='"1"'
+        ).status_code
+        == 409
+    )
+    response = api.patch(url, change, format="json", HTTP_IF_MATCH="²")
+    assert response.status_code == 400
+    assert "If-Match" in response.json()["error"]["fields"]

@@ -28,7 +28,7 @@ ROW_FIELDS = {
     "p25",
     "p75",
 }
-REPORT_FIELDS = {"id", "member", "year", "activity", "impacts", "status"}
+REPORT_FIELDS = {"id", "member", "year", "activity", "impacts", "status", "version"}
 
 
 def client_for(user: Any = None) -> APIClient:
