@@ -49,6 +49,7 @@ typecheck: install
 	$(BIN)/mypy .
 
 checks: lint typecheck
+	$(BIN)/lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check
 

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from recpnet.roles import roles_for
+
 # Pages a user without MFA must still reach: log-in/out, enrolment itself, health, assets.
 # The API checks in its base class (recpnet.api.ScopedAPIMixin), after token authentication.
 _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/")
@@ -22,8 +24,6 @@ def request_roles(request: HttpRequest) -> Any:
     """The acting user's roles, computed at most once per request."""
     roles = getattr(request, "_roles", None)
     if roles is None:
-        from members.selectors import roles_for
-
         roles = roles_for(actor=getattr(request, "user", None))
         request._roles = roles  # type: ignore[attr-defined]
     return roles
