@@ -228,17 +228,11 @@ class ExchangeRateForm(forms.Form):
     )
 
     @staticmethod
-    def initial_from(query: Any, current: Any = None) -> dict[str, Any]:
-        """Prefill from the links of the missing-rates list and of each rate
-        (``?currency=EUR&year=2014``); ``current`` is that rate when it exists, shown as
-        written so that saving it unchanged changes nothing."""
-        initial: dict[str, Any] = {}
-        currency = str(query.get("currency", "")).strip().upper()
-        if len(currency) == 3 and currency.isascii() and currency.isalpha():
-            initial["currency"] = currency
-        year = str(query.get("year", "")).strip()
-        if len(year) == 4 and year.isascii() and year.isdigit():
-            initial["year"] = int(year)
+    def prefill(*, currency: str, year: int | None, current: Any = None) -> dict[str, Any]:
+        """Prefill from the links of the missing-rates list and of each rate; ``current`` is
+        that rate when it exists, shown as written so that saving it unchanged changes
+        nothing."""
+        initial: dict[str, Any] = {k: v for k, v in (("currency", currency), ("year", year)) if v}
         if current is not None:
             initial["usd_per_unit"] = plain(current.usd_per_unit)
             initial["source"] = current.source

@@ -354,14 +354,11 @@ def exchange_rates_list() -> QuerySet[ExchangeRate]:
     return ExchangeRate.objects.order_by("currency", "-year")
 
 
-def exchange_rate_for(*, currency: str, year: Any) -> ExchangeRate | None:
-    """The rate of ``currency`` in ``year`` (query-string values; anything malformed is no
-    rate), for the form that changes it."""
-    code = str(currency).strip().upper()
-    text = str(year).strip()
-    if not (len(text) == 4 and text.isascii() and text.isdigit()) or len(code) != 3:
+def exchange_rate_for(*, currency: str, year: int | None) -> ExchangeRate | None:
+    """The rate of ``currency`` in ``year``, if there is one (for the form that changes it)."""
+    if not currency or year is None:
         return None
-    return ExchangeRate.objects.filter(currency=code, year=int(text)).first()
+    return ExchangeRate.objects.filter(currency=currency, year=year).first()
 
 
 def missing_rates_among(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -7,6 +7,7 @@ selectors), roles that may see but not act 403 (from the services), conflicts a 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -448,11 +449,14 @@ def import_help(request: HttpRequest) -> HttpResponse:
 def catalogue(request: HttpRequest) -> HttpResponse:
     """The indicator catalogue and exchange rates (public); the secretariat adds rates here
     and sees which rates items are waiting for (``?currency=&year=`` prefills the form)."""
-    current = selectors.exchange_rate_for(
-        currency=request.GET.get("currency", ""), year=request.GET.get("year", "")
-    )
+    # ``?currency=&year=`` prefills the form (a malformed year is a 400 naming it).
+    currency = request.GET.get("currency", "").strip().upper()
+    currency = currency if re.fullmatch(r"[A-Z]{3}", currency) else ""
+    year = bounds.query_year(request.GET)
+    current = selectors.exchange_rate_for(currency=currency, year=year)
     form = ExchangeRateForm(
-        request.POST or None, initial=ExchangeRateForm.initial_from(request.GET, current)
+        request.POST or None,
+        initial=ExchangeRateForm.prefill(currency=currency, year=year, current=current),
     )
     if request.method == "POST":
         if not request.user.is_authenticated:
