@@ -447,7 +447,7 @@ def run_sql() -> list[tuple[Any, ...]]:
 def check_equal(rows: list[tuple[Any, ...]]) -> int:
     """The statement's rows equal the stored statistics, field by field; returns the count."""
     from knowledge.models import Statistic
-    from knowledge.rollups import q6
+    from knowledge.statistics.rollups import q6
 
     fields: tuple[str, ...] = ("unit", "source", "total", "n_items", "n_enterprises")
     fields += ("n_members", "p25", "median", "p75")
@@ -486,7 +486,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def build_statistics() -> Any:
-    from knowledge.services.statistics import statistics_rebuild
+    from knowledge.statistics.services import statistics_rebuild
 
     return statistics_rebuild()
 
@@ -529,7 +529,7 @@ def main() -> None:
 
     # A rebuild into an empty table logs every row it created (as a warning: in production that
     # means a missed recompute); here that is the point, so keep the output to the figures.
-    logging.getLogger("knowledge.services.statistics").setLevel(logging.ERROR)
+    logging.getLogger("knowledge.statistics.services").setLevel(logging.ERROR)
     logging.getLogger("kombu").setLevel(logging.ERROR)
 
     if not Member.objects.filter(slug__startswith="bench-").exists():
@@ -590,9 +590,9 @@ def main() -> None:
         f"({runs(sql_runs)}); equal to the stored rows: {n:,}"
     )
 
-    from knowledge import rollups
-    from knowledge.services.reports import report_approve
-    from knowledge.services.statistics import statistics_recompute_slices
+    from knowledge.evidence.services.reports import report_approve
+    from knowledge.statistics import rollups
+    from knowledge.statistics.services import statistics_recompute_slices
     from recpnet.models import User
 
     secretariat = User.objects.get(email="bench-secretariat@example.org")

@@ -8,9 +8,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from knowledge.models import Case, CaseImpact, CaseImportJob, ExchangeRate, Indicator
 from recpnet.admin import HistoryAdmin
-
-from .models import Case, CaseImpact, CaseImportJob, ExchangeRate, Indicator
 
 
 @admin.register(Indicator)

@@ -1,6 +1,6 @@
-"""API routes of knowledge (under /api/v1/)."""
+"""API routes of knowledge (under /api/v1/), one module per layer."""
 
-from .api_urls_cases import urlpatterns as case_patterns
-from .api_urls_reports import urlpatterns as report_patterns
+from knowledge.evidence.api_urls import urlpatterns as evidence_patterns
+from knowledge.statistics.api_urls import urlpatterns as statistics_patterns
 
-urlpatterns = [*case_patterns, *report_patterns]
+urlpatterns = [*evidence_patterns, *statistics_patterns]

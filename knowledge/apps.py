@@ -6,9 +6,10 @@ class KnowledgeConfig(AppConfig):
     verbose_name = "Knowledge and statistics"
 
     def ready(self) -> None:
-        # Register review hooks (emails, statistics) and the seams that lower apps read:
-        # members' evidence counts and the health check's statistics as-of time.
-        from . import hooks_cases, hooks_reports
+        # Each layer wires itself: the evidence's review emails, tasks and the members'
+        # evidence seam; the statistics' event subscribers, tasks and health seams.
+        from knowledge.evidence import wiring as evidence
+        from knowledge.statistics import wiring as statistics
 
-        hooks_cases.connect()
-        hooks_reports.connect()
+        evidence.connect()
+        statistics.connect()

@@ -1,9 +1,9 @@
-"""HTML routes of knowledge: the case library and review (urls_cases), reports, dashboards
-and the member workspace (urls_reports)."""
+"""HTML routes of knowledge, one module per layer: the evidence (cases, reports, review) and the
+statistics (dashboards)."""
 
-from .urls_cases import urlpatterns as case_patterns
-from .urls_reports import urlpatterns as report_patterns
+from knowledge.evidence.urls import urlpatterns as evidence_patterns
+from knowledge.statistics.urls import urlpatterns as statistics_patterns
 
 app_name = "knowledge"
 
-urlpatterns = [*case_patterns, *report_patterns]
+urlpatterns = [*evidence_patterns, *statistics_patterns]

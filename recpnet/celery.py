@@ -6,8 +6,12 @@ import os
 import sys
 
 from celery import Celery
+from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recpnet.settings.local")
+
+# Errors worth retrying a task for: the database went away or refused for a moment.
+TRANSIENT = (OperationalError, InterfaceError)
 
 app = Celery("recpnet")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -16,9 +16,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from chapters.models import Chapter
-from knowledge.imports import COLUMN_NAMES, ImportFileError, parse_rows, template_rows
+from knowledge.evidence.imports import COLUMN_NAMES, ImportFileError, parse_rows, template_rows
+from knowledge.evidence.services import cases as case_services
 from knowledge.models import Case, CaseImportJob, ExchangeRate
-from knowledge.services import cases as case_services
 from recpnet import bounds
 from tests.fuzz.test_forms import CASE_BASE
 

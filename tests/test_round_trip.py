@@ -22,7 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from knowledge import units
+from knowledge.catalogue import units
+from knowledge.evidence.models.cases import FIGURE_KINDS
+from knowledge.evidence.services import cases as case_services
+from knowledge.evidence.services import reports as report_services
 from knowledge.models import (
     AnnualReport,
     Case,
@@ -33,9 +36,6 @@ from knowledge.models import (
     ReportImpact,
     ReviewStatus,
 )
-from knowledge.models.cases import FIGURE_KINDS
-from knowledge.services import cases as case_services
-from knowledge.services import reports as report_services
 from members.models import Member
 
 pytestmark = pytest.mark.django_db

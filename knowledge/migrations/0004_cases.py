@@ -2,7 +2,7 @@
 
 import django.contrib.postgres.search
 import django.db.models.deletion
-import knowledge.models.cases
+import knowledge.evidence.models.cases
 import simple_history.models
 import uuid
 from django.conf import settings
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('file', models.FileField(max_length=200, upload_to=knowledge.models.cases._attachment_path)),
+                ('file', models.FileField(max_length=200, upload_to=knowledge.evidence.models.cases._attachment_path)),
                 ('filename', models.CharField(max_length=150, verbose_name='file name')),
                 ('content_type', models.CharField(max_length=100)),
                 ('size', models.PositiveIntegerField()),

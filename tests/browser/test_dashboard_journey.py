@@ -77,7 +77,7 @@ def test_coordinator_approves_and_chapter_total_updates(
         name="Eco-Industrial Services Nairobi", slug="eis-nairobi", country=factories.country("KE")
     )
     staff = factories.MembershipFactory(member=other, role=Role.STAFF).user
-    from knowledge.services import reports as report_services
+    from knowledge.evidence.services import reports as report_services
 
     report = report_services.report_create(
         member=other,

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from knowledge.evidence.services import cases as case_services
+from knowledge.evidence.services import reports as report_services
 from knowledge.models import Indicator
-from knowledge.services import cases as case_services
-from knowledge.services import reports as report_services
 from members.models import Role
 from tests import factories
 from tests.browser.test_case_journey import _log_in, _reference_data

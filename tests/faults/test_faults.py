@@ -29,9 +29,9 @@ from django.conf import settings
 from django.db import connection, connections
 from django.test import override_settings
 
+from knowledge.evidence.services import reports as report_services
 from knowledge.models import AnnualReport, Statistic, StatisticSlice
-from knowledge.services import reports as report_services
-from knowledge.services import statistics as stat_services
+from knowledge.statistics import services as stat_services
 from recpnet.exceptions import ConflictError
 from tests import factories
 from tests.conftest import _database_url
@@ -184,7 +184,7 @@ def test_worker_killed_mid_rollup_runs_the_task_again(tenancy, fault_worker) -> 
     assert ("global", 2014) in dirty
     assert _total("global") is None
 
-    from knowledge.tasks import recompute_statistics
+    from knowledge.statistics.tasks import recompute_statistics
 
     # Hold the global slice's lock so the task stops in the middle of its transaction.
     with _pg_connect() as blocker:

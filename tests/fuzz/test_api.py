@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
+from knowledge.evidence.services import reports
 from knowledge.models import AnnualReport, Case
-from knowledge.services import reports
 from members.models import Member, TierChange
 from recpnet import bounds
 from tests.knowledge.cases.helpers import make_case

@@ -20,8 +20,12 @@ from django.urls import reverse
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from knowledge.forms import IMPACT_STORED
-from knowledge.imports import COLUMN_NAMES, IMPACT_CODES, template_rows
+from knowledge.catalogue.units import STORED_SYMBOL, compatible_units
+from knowledge.evidence.forms import IMPACT_STORED
+from knowledge.evidence.imports import COLUMN_NAMES, IMPACT_CODES, template_rows
+from knowledge.evidence.models.cases import FIGURE_KINDS
+from knowledge.evidence.selectors.reports import impact_indicators
+from knowledge.evidence.services import reports
 from knowledge.models import (
     ACTIVITY_FIELDS,
     AnnualReport,
@@ -30,10 +34,6 @@ from knowledge.models import (
     ExchangeRate,
     ReviewStatus,
 )
-from knowledge.models.cases import FIGURE_KINDS
-from knowledge.selectors.reports import impact_indicators
-from knowledge.services import reports
-from knowledge.units import STORED_SYMBOL, compatible_units
 from members.models import ExecutiveSeat, Member, Status, StatusChange, Tier, TierChange
 from recpnet import bounds
 from tests import factories

@@ -8,7 +8,7 @@ from .routes import Route, everyone
 
 
 def _submitted(t: Any) -> dict[str, Any]:
-    from knowledge.services import reports
+    from knowledge.evidence.services import reports
 
     report = reports.report_create(member=t.member_a, year=2014, actor=t.staff_a)
     reports.report_submit(report=report, actor=t.staff_a)
@@ -16,7 +16,7 @@ def _submitted(t: Any) -> dict[str, Any]:
 
 
 def _draft(t: Any) -> dict[str, Any]:
-    from knowledge.services import reports
+    from knowledge.evidence.services import reports
 
     return {"report": reports.report_create(member=t.member_a, year=2014, actor=t.staff_a)}
 

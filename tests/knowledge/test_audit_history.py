@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from knowledge.evidence.selectors.cases import change_history
+from knowledge.evidence.services import cases as case_services
+from knowledge.evidence.services import reports as report_services
 from knowledge.models import AnnualReport, Case, ReportImpact, ReviewStatus
-from knowledge.selectors.cases import change_history
-from knowledge.services import cases as case_services
-from knowledge.services import reports as report_services
 from members import tasks
 from members.models import Status
 from tests.knowledge.cases.helpers import make_case

@@ -13,10 +13,10 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from knowledge.evidence.review import allowed_actions
+from knowledge.evidence.services import cases as case_services
+from knowledge.evidence.services import reports as report_services
 from knowledge.models import AnnualReport, ReviewStatus
-from knowledge.review import allowed_actions
-from knowledge.services import cases as case_services
-from knowledge.services import reports as report_services
 from members.models import Role
 from tests import factories
 from tests.knowledge.cases.helpers import make_case

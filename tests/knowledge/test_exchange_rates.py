@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from knowledge import units
-from knowledge.demo_data import EXCHANGE_RATE_SOURCE
+from knowledge.catalogue import units
+from knowledge.demo.data import EXCHANGE_RATE_SOURCE
+from knowledge.evidence.selectors.cases import missing_exchange_rates
+from knowledge.evidence.services import cases as services
+from knowledge.evidence.services import reports as report_services
 from knowledge.models import AnnualReport, Case, ExchangeRate, ReviewStatus
-from knowledge.selectors.cases import missing_exchange_rates
-from knowledge.services import cases as services
-from knowledge.services import reports as report_services
 from tests.knowledge.cases.helpers import make_case
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from knowledge import review
+from knowledge.evidence import review
+from knowledge.evidence.services import cases as case_services
 from knowledge.models import ReviewStatus
-from knowledge.services import cases as case_services
 from tests.knowledge.cases.helpers import make_case
 from tests.knowledge.stats.conftest import make_report
 
@@ -35,7 +35,7 @@ def test_case_review_comments_are_shown_to_the_member_and_its_reviewers_only(cli
 
 def test_report_history_is_not_shown_to_other_tenants(client, tenancy):
     report = make_report(tenancy, year=2013, enterprises_assisted=3)
-    from knowledge.services import reports as report_services
+    from knowledge.evidence.services import reports as report_services
 
     report_services.report_reopen(report=report, actor=tenancy.secretariat, comment="REOPEN-NOTE")
     report.refresh_from_db()

@@ -14,8 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from knowledge.evidence.models.reports import ACTIVITY_FIELDS
 from knowledge.models import AnnualReport, Case, ExchangeRate, ReportImpact
-from knowledge.models.reports import ACTIVITY_FIELDS
 from members.models import Member, StatusChange, TierChange
 from recpnet import bounds
 

@@ -19,8 +19,8 @@ class Command(BaseCommand):
     help = "Load the demo network (members, accounts, cases, reports) from the seed; idempotent."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from knowledge.demo_cases import load_cases_demo
-        from knowledge.demo_reports import load_reports_demo
+        from knowledge.demo.cases import load_cases_demo
+        from knowledge.demo.reports import load_reports_demo
         from members.demo import load_members_demo
 
         # The demo's history is recorded through the real services, which notify people by

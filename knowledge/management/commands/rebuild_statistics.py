@@ -12,7 +12,7 @@ class Command(BaseCommand):
     help = "Rebuild all statistics from approved reports and cases; report what changed."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from knowledge.services.statistics import statistics_rebuild
+        from knowledge.statistics.services import statistics_rebuild
 
         result = statistics_rebuild()
         for change in result.changes[:200]:

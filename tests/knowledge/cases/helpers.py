@@ -8,8 +8,8 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from knowledge.evidence.services.cases import _refresh_search_vector
 from knowledge.models import Case, CaseAttachment, CaseImportJob, ExchangeRate, ReviewStatus
-from knowledge.services.cases import _refresh_search_vector
 from members.models import Member
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -10,11 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from knowledge.demo_cases import load_cases_demo
-from knowledge.demo_data import CASES
-from knowledge.imports import COLUMN_NAMES
+from knowledge.demo.cases import load_cases_demo
+from knowledge.demo.data import CASES
+from knowledge.evidence.imports import COLUMN_NAMES
+from knowledge.evidence.services import cases as services
 from knowledge.models import Case, CaseImportJob, ExchangeRate, ReviewStatus, Transition
-from knowledge.services import cases as services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_good_csv_and_xlsx_import_as_drafts(client, tenancy) -> None:
 
 
 def test_template_downloads_parse_back(client) -> None:
-    from knowledge.imports import parse_rows
+    from knowledge.evidence.imports import parse_rows
 
     for fmt in ("csv", "xlsx"):
         response = client.get(reverse("knowledge:case-import-template", args=[fmt]))
@@ -101,7 +101,7 @@ def test_large_import_runs_as_a_task_with_progress(tenancy, django_capture_on_co
             actor=tenancy.staff_a, member=tenancy.member_a, filename="big.csv", content=_csv(rows)
         )
     assert job.state == "pending" and job.total == len(rows) and len(callbacks) == 1
-    from knowledge.tasks_cases import run_case_import
+    from knowledge.evidence.tasks import run_case_import
 
     run_case_import.apply(args=[job.pk])  # what the worker runs (callbacks[0] enqueues it)
     job.refresh_from_db()

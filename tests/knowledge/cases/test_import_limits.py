@@ -28,11 +28,17 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
-from knowledge import imports
-from knowledge.imports import COLUMN_NAMES, MAX_LINES, MAX_ROWS, ImportFileError, parse_rows
+from knowledge.evidence import imports
+from knowledge.evidence.imports import (
+    COLUMN_NAMES,
+    MAX_LINES,
+    MAX_ROWS,
+    ImportFileError,
+    parse_rows,
+)
+from knowledge.evidence.services import cases as services
+from knowledge.evidence.tasks import run_case_import, sweep_case_imports
 from knowledge.models import Case, CaseImportJob
-from knowledge.services import cases as services
-from knowledge.tasks_cases import run_case_import, sweep_case_imports
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from knowledge.evidence.services import cases as services
 from knowledge.models import Case, CaseAttachment, ReviewStatus
-from knowledge.services import cases as services
 from tests.knowledge.cases.helpers import PDF, make_case
 
 pytestmark = pytest.mark.django_db

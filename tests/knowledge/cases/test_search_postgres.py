@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from knowledge.evidence.services import cases as services
 from knowledge.models import Case, ReviewStatus
-from knowledge.services import cases as services
 from tests.knowledge.cases.helpers import make_case
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
+from knowledge.evidence.selectors.cases import case_flags
+from knowledge.evidence.services import cases as services
 from knowledge.models import Case, ReviewStatus
-from knowledge.selectors.cases import case_flags
-from knowledge.services import cases as services
 from tests.knowledge.cases.helpers import eur_2014, make_case
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404
 
-from knowledge import review
+from knowledge.evidence import review
+from knowledge.evidence.services import cases as services
 from knowledge.models import Case, ReviewStatus
-from knowledge.services import cases as services
 from members.evidence import approved_case_counts
 from recpnet.exceptions import ConflictError
 from tests.knowledge.cases.helpers import make_case

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from knowledge.evidence.services import reports as report_services
 from knowledge.models import Case, CaseFigure, CaseImpact, Indicator, ReviewStatus
-from knowledge.services import reports as report_services
 
 
 def committing() -> Any:

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 
 from knowledge.models import Statistic, StatisticSlice
-from knowledge.selectors.statistics import as_of
-from knowledge.services import statistics as stat_services
+from knowledge.statistics import services as stat_services
+from knowledge.statistics.selectors import as_of
 from tests.knowledge.stats.conftest import make_report
 
 

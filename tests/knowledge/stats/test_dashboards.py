@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from knowledge.services import reports as report_services
+from knowledge.evidence.services import reports as report_services
 from tests import factories
 from tests.knowledge.stats.conftest import committing, make_report
 

@@ -14,9 +14,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from knowledge.evidence.services import reports as report_services
 from knowledge.models import ACTIVITY_FIELDS, AnnualReport
-from knowledge.selectors import statistics as selectors
-from knowledge.services import reports as report_services
+from knowledge.statistics import selectors
 from recpnet import bounds
 from tests.knowledge.stats.conftest import make_case, make_report
 
@@ -242,7 +242,7 @@ def _extreme_ratio_case(tenancy: Any) -> None:
 
 def test_an_extreme_ratio_is_left_out_of_the_quartiles_not_a_failure(tenancy):
     from knowledge.models import Statistic, StatisticSlice
-    from knowledge.services.statistics import statistics_rebuild
+    from knowledge.statistics.services import statistics_rebuild
 
     _extreme_ratio_case(tenancy)
     make_case(tenancy, investment="400", savings="40")

@@ -17,11 +17,12 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from knowledge import rollups
-from knowledge.hooks_reports import statistics_on_review
+from knowledge.evidence.events import ReviewedItemChanged
 from knowledge.models import ACTIVITY_FIELDS, AnnualReport, Case, Statistic, StatisticSlice
-from knowledge.services import statistics as stat_services
-from knowledge.tasks import rebuild_statistics
+from knowledge.statistics import rollups
+from knowledge.statistics import services as stat_services
+from knowledge.statistics.subscribers import on_review
+from knowledge.statistics.tasks import rebuild_statistics
 from tests.knowledge.stats.conftest import committing, make_case, make_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
@@ -139,7 +140,7 @@ def test_a_poison_slice_fails_alone_is_shown_and_clears_when_fixed(tenancy, capl
     # The case's approval hook: marks its slices stale and recomputes them (eager task). Every
     # one of them holds the poison, so each fails, alone, and is recorded.
     with committing():
-        statistics_on_review(item=case, action="approve", actor=tenancy.secretariat, comment="")
+        on_review(ReviewedItemChanged(item=case, action="approve"))
     failing = _failing()
     assert set(failing) == set(rollups.slices_for_case(case))
     assert "statistics slice global 2014 failed to recompute" in caplog.text
@@ -183,7 +184,7 @@ def test_a_poison_slice_fails_alone_is_shown_and_clears_when_fixed(tenancy, capl
     # Corrected, the next recompute of those slices clears every failure.
     _cure(case)
     with committing():
-        statistics_on_review(item=case, action="approve", actor=tenancy.secretariat, comment="")
+        on_review(ReviewedItemChanged(item=case, action="approve"))
     assert _failing() == {}
     assert _total("global") == Decimal(12)
     assert not StatisticSlice.objects.filter(dirty_since__isnull=False).exists()

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
+from knowledge.evidence.models.review import ReviewAction
 from knowledge.models import (
     AnnualReport,
     Indicator,
@@ -21,8 +22,7 @@ from knowledge.models import (
     ReviewStatus,
     Transition,
 )
-from knowledge.models.review import ReviewAction
-from knowledge.services import statistics as stat_services
+from knowledge.statistics import services as stat_services
 from members.models import Status, StatusChange, TierChange
 from tests import factories
 from tests.knowledge.stats.conftest import committing, make_case

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from knowledge.evidence.services import reports as report_services
 from knowledge.models import Statistic, StatisticSlice
-from knowledge.services import reports as report_services
-from knowledge.services import statistics as stat_services
+from knowledge.statistics import services as stat_services
 from tests.knowledge.stats.conftest import committing, make_case, make_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
@@ -132,7 +132,7 @@ def test_rollup_twice_and_rebuild_change_nothing(tenancy, stats_rows):
 def test_crash_mid_recompute_keeps_previous_rows(tenancy, stats_rows):
     """A recompute that fails half-way (a source row the statistics' own checks refuse) leaves
     every slice it touched exactly as it was: nothing half-written, nothing deleted."""
-    from knowledge.rollups import slices_for_case
+    from knowledge.statistics.rollups import slices_for_case
     from tests.knowledge.stats.test_poison import _poison_case
 
     make_report(

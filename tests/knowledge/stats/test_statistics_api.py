@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from knowledge.evidence.services import reports as report_services
 from knowledge.models import AnnualReport, ReviewStatus
-from knowledge.services import reports as report_services
 from tests.knowledge.stats.conftest import committing, make_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]

@@ -1,1 +1,0 @@
-"""Knowledge api, one module per concept (cases, reports, statistics)."""

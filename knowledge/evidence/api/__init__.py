@@ -1,0 +1,1 @@
+"""API of the evidence, one module per reviewed type."""

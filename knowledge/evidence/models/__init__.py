@@ -1,0 +1,1 @@
+"""Models of the evidence: the review workflow's base, cases, annual reports."""

@@ -1,0 +1,539 @@
+"""Every read of cases, scoped by the acting user.
+
+Visibility (the one rule, on top of ``knowledge.access`` for single items):
+- approved public cases: everyone;
+- approved network-only cases: logged-in users of active members, coordinators, secretariat;
+- a member's staff: all of their organisation's cases, drafts included;
+- coordinators: everything past draft in the chapters they coordinate;
+- the secretariat: everything past draft (never another tenant's drafts).
+"""
+
+from __future__ import annotations
+
+import statistics as pystats
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chapters.models import Chapter, Country
+from knowledge.catalogue import units
+from knowledge.catalogue.models import ExchangeRate, Indicator
+from knowledge.evidence import access
+from knowledge.evidence.models.cases import (
+    Case,
+    CaseAttachment,
+    CaseImpact,
+    CaseImportJob,
+    Visibility,
+)
+from knowledge.evidence.models.reports import AnnualReport, ReportImpact
+from knowledge.evidence.models.review import ReviewStatus
+from members.models import Member
+from members.selectors import Roles, member_workspace_get, roles_for, sees_network_contacts
+
+FACETS = ("chapter", "country", "sector", "enterprise_size", "theme", "methodology", "year")
+
+
+def _base() -> QuerySet[Case]:
+    return Case.objects.select_related("member", "country__chapter", "member__country")
+
+
+def _visibility_q(actor: Any, roles: Roles) -> Q:
+    approved = Q(status=ReviewStatus.APPROVED)
+    if roles.authenticated and sees_network_contacts(actor=actor):
+        visible = approved
+    else:
+        visible = approved & Q(visibility=Visibility.PUBLIC)
+    if roles.memberships:
+        visible |= Q(member_id__in=[m.member_id for m in roles.memberships])
+    if roles.secretariat:
+        visible |= ~Q(status=ReviewStatus.DRAFT)
+    elif roles.chapters:
+        visible |= ~Q(status=ReviewStatus.DRAFT) & Q(
+            member__country__chapter_id__in=[c.pk for c in roles.chapters]
+        )
+    return visible
+
+
+def cases_visible_to(*, actor: Any) -> QuerySet[Case]:
+    roles = roles_for(actor=actor)
+    return _base().filter(_visibility_q(actor, roles))
+
+
+def sees_enterprise_names(*, actor: Any) -> bool:
+    """Enterprise names never leave the network."""
+    return sees_network_contacts(actor=actor)
+
+
+def case_get_for_user(*, actor: Any, public_id: Any) -> Case:
+    """The case if the actor may see it, else 404 (missing and not yours alike)."""
+    return get_object_or_404(cases_visible_to(actor=actor), public_id=public_id)
+
+
+def case_with_details(*, case: Case) -> Case:
+    """The case's rows for its page (impacts with indicators, figures, attachments)."""
+    case.impacts_list = list(case.impacts.select_related("indicator"))  # type: ignore[attr-defined]
+    case.figures_list = list(case.figures.all())  # type: ignore[attr-defined]
+    case.attachments_list = list(case.attachments.all())  # type: ignore[attr-defined]
+    return case
+
+
+def attachment_get_for_user(*, actor: Any, case: Case, attachment_id: Any) -> CaseAttachment:
+    """Attachments are seen by whoever sees the case (call after ``case_get_for_user``)."""
+    return get_object_or_404(CaseAttachment.objects.filter(case=case), public_id=attachment_id)
+
+
+# --- the library ----------------------------------------------------------------------------
+
+
+def _apply_filters(qs: QuerySet[Case], filters: dict[str, Any]) -> QuerySet[Case]:
+    if filters.get("chapter"):
+        qs = qs.filter(country__chapter__slug=filters["chapter"])
+    if filters.get("country"):
+        qs = qs.filter(country_id=str(filters["country"]).upper())
+    if filters.get("sector"):
+        qs = qs.filter(sector__startswith=str(filters["sector"]).upper())
+    if filters.get("enterprise_size"):
+        qs = qs.filter(enterprise_size=filters["enterprise_size"])
+    if filters.get("theme"):
+        # JSON text match on the quoted code works on SQLite and PostgreSQL alike.
+        qs = qs.filter(themes__icontains=f'"{filters["theme"]}"')
+    if filters.get("methodology"):
+        qs = qs.filter(methodology=filters["methodology"])
+    if filters.get("year"):
+        qs = qs.filter(year=filters["year"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("member"):
+        qs = qs.filter(member__slug=filters["member"])
+    if filters.get("q"):
+        qs = _search(qs, str(filters["q"]))
+    return qs
+
+
+def _search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
+    q = q.strip()[:200]
+    if not q:
+        return qs
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery
+
+        return qs.filter(search_vector=SearchQuery(q, search_type="websearch", config="english"))
+    words = q.split()
+    for word in words[:10]:
+        qs = qs.filter(Q(title__icontains=word) | Q(summary__icontains=word))
+    return qs
+
+
+def library_visible(*, actor: Any) -> QuerySet[Case]:
+    """Approved cases the actor may see: public ones for everyone, network-only ones for the
+    network."""
+    qs = _base().filter(status=ReviewStatus.APPROVED)
+    if not sees_network_contacts(actor=actor):
+        qs = qs.filter(visibility=Visibility.PUBLIC)
+    return qs
+
+
+def library(
+    *, actor: Any, filters: dict[str, Any] | None = None, visible: QuerySet[Case] | None = None
+) -> QuerySet[Case]:
+    """Approved cases the actor may see, filtered by the facets and full-text ``q``."""
+    qs = visible if visible is not None else library_visible(actor=actor)
+    return _apply_filters(qs, filters or {}).order_by("-year", "title", "pk")
+
+
+def cases_for_export(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Case]:
+    """What the actor may see, filtered, with impacts prefetched (one query more)."""
+    qs = _apply_filters(cases_visible_to(actor=actor), filters or {})
+    return qs.prefetch_related(
+        Prefetch("impacts", queryset=CaseImpact.objects.select_related("indicator"))
+    ).order_by("-year", "title", "pk")
+
+
+def facet_options(*, visible: QuerySet[Case]) -> dict[str, Any]:
+    """Choices for the library's facets, from the cases the actor may see (``visible``, from
+    :func:`library_visible`: a network-only case must not reveal its country to the public)."""
+    return {
+        "chapters": list(Chapter.objects.order_by("position", "name")),
+        "countries": list(Country.objects.filter(code__in=visible.values("country_id"))),
+    }
+
+
+# --- members' own cases ---------------------------------------------------------------------
+
+
+def member_cases(*, actor: Any, slug: str) -> tuple[Member, QuerySet[Case], str | None]:
+    """A member's cases for its workspace: its staff see all; the secretariat all but drafts;
+    everyone else 404. Returns the member, the cases and the actor's role (None: secretariat)."""
+    member, role = member_workspace_get(actor=actor, slug=slug)
+    qs = _base().filter(member=member)
+    if role is None:
+        qs = qs.exclude(status=ReviewStatus.DRAFT)
+    return member, qs.order_by("status", "-updated_at"), role
+
+
+def member_for_case_writing(*, actor: Any, slug: str) -> Member:
+    """The member whose cases the actor writes: its staff only; others 404."""
+    roles = roles_for(actor=actor)
+    for membership in roles.memberships:
+        if membership.member.slug == slug:
+            return membership.member
+    raise Http404
+
+
+def status_counts(qs: QuerySet[Case]) -> dict[str, int]:
+    counts = dict(
+        qs.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    return {s.value: counts.get(s.value, 0) for s in ReviewStatus}
+
+
+def return_comments(*, cases: Iterable[Case]) -> dict[int, Any]:
+    """The latest return/reopen comment of each returned case (one query)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from knowledge.evidence.models.review import ReviewAction, Transition
+
+    ids = [c.pk for c in cases if c.status == ReviewStatus.RETURNED]
+    if not ids:
+        return {}
+    latest: dict[int, Any] = {}
+    for t in (
+        Transition.objects.filter(
+            content_type=ContentType.objects.get_for_model(Case),
+            object_id__in=ids,
+            action__in=(ReviewAction.RETURN, ReviewAction.REOPEN),
+        )
+        .select_related("actor")
+        .order_by("at", "pk")
+    ):
+        latest[t.object_id] = t
+    return latest
+
+
+def import_job_get(*, actor: Any, public_id: Any) -> CaseImportJob:
+    """An import's progress: the member's staff only; others 404."""
+    job = get_object_or_404(
+        CaseImportJob.objects.select_related("member").defer("content"), public_id=public_id
+    )
+    if not access.is_member_staff(roles_for(actor=actor), job.member_id):
+        raise Http404
+    return job
+
+
+# --- the review queue -----------------------------------------------------------------------
+
+
+def review_queue(*, actor: Any, status: str = ReviewStatus.SUBMITTED) -> QuerySet[Case]:
+    """Cases past draft in the chapters the actor coordinates (the secretariat: all).
+    Anyone else may not review: 403."""
+    roles = roles_for(actor=actor)
+    if not (roles.secretariat or roles.chapters):
+        raise PermissionDenied(_("The review queue is for chapter coordinators."))
+    qs = _base().exclude(status=ReviewStatus.DRAFT)
+    if not roles.secretariat:
+        qs = qs.filter(member__country__chapter_id__in=[c.pk for c in roles.chapters])
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("submitted_at", "pk")
+
+
+def review_counts(*, actor: Any) -> dict[str, int]:
+    return status_counts(review_queue(actor=actor, status=""))
+
+
+# --- reviewer flags -------------------------------------------------------------------------
+
+ONE_WEEK_YEARS = Decimal(7) / Decimal(365)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    p25: float
+    p75: float
+    n: int
+
+    @property
+    def upper_fence(self) -> float:
+        return self.p75 + 3 * (self.p75 - self.p25)
+
+
+def _distribution(values: list[float]) -> Distribution | None:
+    if len(values) < 4:
+        return None
+    q = pystats.quantiles(values, n=4, method="inclusive")
+    return Distribution(q[0], q[2], len(values))
+
+
+def _metrics(case: Case, per_enterprise: dict[str, Decimal]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    if case.payback_years is not None:
+        out["payback"] = float(case.payback_years)
+    for code, value in per_enterprise.items():
+        out[code] = float(value)
+    return out
+
+
+FLAG_METRICS = {
+    "payback": _("payback"),
+    "energy_saved": _("energy saved per enterprise"),
+    "water_saved": _("water saved per enterprise"),
+}
+
+
+def case_flags(*, cases: list[Case]) -> dict[int, list[str]]:
+    """Reviewer flags (shown, never blocking): payback under one week, and outliers beyond
+    p75 + 3×IQR of the sector section's approved cases. Two queries for any number of cases."""
+    if not cases:
+        return {}
+    sections = {c.sector_section for c in cases}
+    approved = list(
+        Case.objects.filter(status=ReviewStatus.APPROVED)
+        .filter(Q(*[Q(sector__startswith=s) for s in sections], _connector=Q.OR))
+        .values("pk", "sector", "investment_usd", "annual_savings_usd", "enterprises")
+    )
+    ids = [c.pk for c in cases] + [a["pk"] for a in approved]
+    per_enterprise: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    enterprises = {c.pk: c.enterprises for c in cases} | {
+        a["pk"]: a["enterprises"] for a in approved
+    }
+    for case_id, code, stored in CaseImpact.objects.filter(
+        case_id__in=ids, indicator__code__in=("energy_saved", "water_saved")
+    ).values_list("case_id", "indicator__code", "value_stored"):
+        per_enterprise[case_id][code] = stored / max(enterprises.get(case_id) or 1, 1)
+    samples: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for a in approved:
+        probe = Case(investment_usd=a["investment_usd"], annual_savings_usd=a["annual_savings_usd"])
+        for metric, sample in _metrics(probe, per_enterprise[a["pk"]]).items():
+            samples[(a["sector"][:1], metric)].append(sample)
+    flags: dict[int, list[str]] = {}
+    for case in cases:
+        found: list[str] = []
+        payback = case.payback_years
+        if payback is not None and payback < ONE_WEEK_YEARS:
+            found.append(_("Payback under one week"))
+        for metric, measured in _metrics(case, per_enterprise[case.pk]).items():
+            dist = _distribution(samples[(case.sector_section, metric)])
+            if dist is not None and measured > dist.upper_fence:
+                found.append(
+                    _("Outlier: %(metric)s above the sector's p75 + 3×IQR (%(n)s approved cases)")
+                    % {"metric": FLAG_METRICS[metric], "n": dist.n}
+                )
+        flags[case.pk] = found
+    return flags
+
+
+def age_days(case: Case) -> int:
+    since = case.submitted_at or case.updated_at
+    return (timezone.now() - since).days if since else 0
+
+
+# --- catalogue and history (secretariat) ----------------------------------------------------
+
+
+def indicators_list() -> QuerySet[Indicator]:
+    """The indicator catalogue: public data."""
+    return Indicator.objects.all()
+
+
+def exchange_rates_list() -> QuerySet[ExchangeRate]:
+    """Exchange rates: public data (the USD values they produce are shown to everyone)."""
+    return ExchangeRate.objects.order_by("currency", "-year")
+
+
+def exchange_rate_for(*, currency: str, year: int | None) -> ExchangeRate | None:
+    """The rate of ``currency`` in ``year``, if there is one (for the form that changes it)."""
+    if not currency or year is None:
+        return None
+    return ExchangeRate.objects.filter(currency=currency, year=year).first()
+
+
+def missing_rates_among(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The (currency, year) pairs, USD aside, that have no exchange rate (one query)."""
+    wanted = {(c, y) for c, y in pairs if c and c != "USD" and y}
+    if not wanted:
+        return []
+    known = set(
+        ExchangeRate.objects.filter(
+            currency__in={c for c, _y in wanted}, year__in={y for _c, y in wanted}
+        ).values_list("currency", "year")
+    )
+    return sorted(wanted - known)
+
+
+def case_rate_warning(*, case: Case) -> str | None:
+    """The warning to give when ``case`` was saved with amounts whose rate is missing."""
+    pairs = [
+        (getattr(case, f"{prefix}_currency") or "", case.year)
+        for prefix in ("investment", "annual_savings")
+        if getattr(case, f"{prefix}_amount") is not None
+    ]
+    return units.missing_rates_warning(missing_rates_among(pairs))
+
+
+@dataclass(frozen=True)
+class MissingRate:
+    """A rate that items wait for: how many cases and reports of each group need it."""
+
+    currency: str
+    year: int
+    cases: int
+    reports: int
+
+    @property
+    def items(self) -> int:
+        return self.cases + self.reports
+
+
+def missing_exchange_rates(*, actor: Any) -> dict[str, list[MissingRate]]:
+    """The rates the secretariat has yet to add, for ``"submitted"`` items (in review) and,
+    separately, ``"draft"`` ones (drafts and returned items, which their members are still
+    editing); counts only, so no draft's content is shown. Most waiting first."""
+    if not roles_for(actor=actor).secretariat:
+        raise PermissionDenied
+    groups: dict[str, str] = {
+        ReviewStatus.SUBMITTED: "submitted",
+        ReviewStatus.DRAFT: "draft",
+        ReviewStatus.RETURNED: "draft",
+    }
+    waiting: dict[tuple[str, str, int], tuple[set[int], set[int]]] = defaultdict(
+        lambda: (set(), set())
+    )
+    no_rate = ~Exists(
+        ExchangeRate.objects.filter(currency=OuterRef("currency"), year=OuterRef("rate_year"))
+    )
+    for prefix in ("investment", "annual_savings"):
+        rows = (
+            Case.objects.filter(status__in=list(groups), **{f"{prefix}_amount__isnull": False})
+            .exclude(**{f"{prefix}_currency__in": ("", "USD")})
+            .annotate(currency=F(f"{prefix}_currency"), rate_year=F("year"))
+            .filter(no_rate)
+            .values_list("pk", "currency", "year", "status")
+        )
+        for pk, currency, year, status in rows:
+            waiting[(groups[status], currency, year)][0].add(pk)
+    report_rows = (
+        ReportImpact.objects.filter(report__status__in=list(groups))
+        .exclude(currency__in=("", "USD"))
+        .annotate(rate_year=F("report__year"))
+        .filter(no_rate)
+        .values_list("report_id", "currency", "report__year", "report__status")
+    )
+    for pk, currency, year, status in report_rows:
+        waiting[(groups[status], currency, year)][1].add(pk)
+    result: dict[str, list[MissingRate]] = {"submitted": [], "draft": []}
+    for (group, currency, year), (cases, reports) in waiting.items():
+        result[group].append(MissingRate(currency, year, len(cases), len(reports)))
+    for rates in result.values():
+        rates.sort(key=lambda r: (-r.items, r.currency, -r.year))
+    return result
+
+
+def exchange_rate_get(*, actor: Any, pk: int) -> ExchangeRate:
+    if not roles_for(actor=actor).secretariat:
+        raise PermissionDenied
+    return get_object_or_404(ExchangeRate, pk=pk)
+
+
+@dataclass(frozen=True)
+class Change:
+    at: Any
+    who: Any
+    kind: str
+    what: str
+    action: str
+    changes: list[str]
+    link: str
+
+
+def change_history(*, actor: Any, limit: int = 200) -> list[Change]:
+    """Who changed what and when in cases, impacts, annual reports, indicators and exchange
+    rates (secretariat only). Constant in queries: one per history table."""
+    if not roles_for(actor=actor).secretariat:
+        raise PermissionDenied(_("The change history is for the secretariat."))
+    from django.urls import reverse
+
+    actions = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+    sources: list[tuple[str, Any, Any]] = [
+        (
+            str(_("Case")),
+            # Another tenant's drafts are the member's own business, even for the secretariat.
+            Case.history.exclude(status=ReviewStatus.DRAFT)
+            .select_related("history_user")
+            .order_by("-history_date")[:limit],
+            lambda h: (h.title, reverse("knowledge:case-detail", args=[h.public_id])),
+        ),
+        (
+            str(_("Case impact")),
+            CaseImpact.history.exclude(case__status=ReviewStatus.DRAFT)
+            .select_related("history_user")
+            .order_by("-history_date")[:limit],
+            lambda h: (f"{h.indicator_id} {h.value} {h.unit} (case #{h.case_id})", ""),
+        ),
+        (
+            str(_("Annual report")),
+            # Same rule as cases: a draft report is private to its member.
+            AnnualReport.history.exclude(status=ReviewStatus.DRAFT)
+            .select_related("history_user", "member")
+            .order_by("-history_date")[:limit],
+            lambda h: (
+                f"{h.member.name} — {h.year}",
+                reverse("knowledge:report-detail", args=[h.member.slug, h.year]),
+            ),
+        ),
+        (
+            str(_("Indicator")),
+            Indicator.history.select_related("history_user").order_by("-history_date")[:limit],
+            lambda h: (f"{h.code}", ""),
+        ),
+        (
+            str(_("Exchange rate")),
+            ExchangeRate.history.select_related("history_user").order_by("-history_date")[:limit],
+            lambda h: (f"{h.currency} {h.year}: {h.usd_per_unit}", ""),
+        ),
+    ]
+    found = [(r, kind, describe) for kind, records, describe in sources for r in records]
+    found.sort(key=lambda item: item[0].history_date, reverse=True)
+    entries: list[Change] = []
+    for record, kind, describe in found[:limit]:
+        what, link = describe(record)
+        diff: list[str] = []
+        previous = record.prev_record if record.history_type == "~" else None
+        if previous is not None:
+            delta = record.diff_against(previous)
+            diff = [f"{c.field}: {c.old} → {c.new}" for c in delta.changes][:8]
+        entries.append(
+            Change(
+                record.history_date,
+                record.history_user,
+                kind,
+                what,
+                str(actions.get(record.history_type, record.history_type)),
+                diff,
+                link,
+            )
+        )
+    return entries
+
+
+__all__ = [
+    "FACETS",
+    "Member",
+    "age_days",
+    "case_flags",
+    "case_get_for_user",
+    "cases_visible_to",
+    "change_history",
+    "library",
+    "review_queue",
+]

@@ -1,0 +1,213 @@
+"""Reads of annual reports, always scoped by the acting user."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Min, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from knowledge.catalogue import units
+from knowledge.catalogue.models import Indicator, IndicatorCategory
+from knowledge.evidence import access
+from knowledge.evidence.models.cases import Case
+from knowledge.evidence.models.reports import AnnualReport
+from knowledge.evidence.models.review import ReviewAction, ReviewStatus, Transition
+from knowledge.evidence.selectors.cases import missing_rates_among
+from members.models import Member
+from members.selectors import roles_for, sees_network_contacts
+
+
+def _base() -> QuerySet[AnnualReport]:
+    return AnnualReport.objects.select_related("member__country__chapter")
+
+
+def reports_visible_to(*, actor: Any) -> QuerySet[AnnualReport]:
+    """Approved reports for network users (logged-in users of active members, coordinators,
+    the secretariat: the public sees only the statistics, with small cells suppressed); all of
+    a member's reports for its staff; everything that has left draft for the secretariat, and
+    for a coordinator within their chapters."""
+    roles = roles_for(actor=actor)
+    visible = Q(pk__in=[])
+    if sees_network_contacts(actor=actor):
+        visible = Q(status=ReviewStatus.APPROVED)
+    if roles.memberships:
+        visible |= Q(member_id__in=[m.member_id for m in roles.memberships])
+    if roles.secretariat:
+        visible |= ~Q(status=ReviewStatus.DRAFT)
+    elif roles.chapters:
+        visible |= ~Q(status=ReviewStatus.DRAFT) & Q(
+            member__country__chapter_id__in=[c.pk for c in roles.chapters]
+        )
+    return _base().filter(visible)
+
+
+def report_get_for_user(*, actor: Any, report_id: Any) -> AnnualReport:
+    """The report if the actor may see it, else 404 (missing and not yours alike)."""
+    return get_object_or_404(reports_visible_to(actor=actor), pk=report_id)
+
+
+def report_get_by_year(*, actor: Any, member_slug: str, year: int) -> AnnualReport:
+    return get_object_or_404(reports_visible_to(actor=actor), member__slug=member_slug, year=year)
+
+
+def report_rate_warning(*, report: AnnualReport) -> str | None:
+    """The warning to give when ``report`` was saved with money figures whose rate is
+    missing (its figures are in the report's year)."""
+    pairs = [
+        (c, report.year)
+        for c in report.impacts.exclude(currency="").values_list("currency", flat=True)
+    ]
+    return units.missing_rates_warning(missing_rates_among(pairs))
+
+
+def report_with_impacts(*, report: AnnualReport) -> AnnualReport:
+    report.impacts_list = list(  # type: ignore[attr-defined]
+        report.impacts.select_related("indicator")
+    )
+    return report
+
+
+def last_comments(reports: Iterable[AnnualReport]) -> dict[int, Transition]:
+    """The latest return/reopen comment of each report (one query)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ids = [r.pk for r in reports]
+    if not ids:
+        return {}
+    out: dict[int, Transition] = {}
+    for t in (
+        Transition.objects.filter(
+            content_type=ContentType.objects.get_for_model(AnnualReport),
+            object_id__in=ids,
+            action__in=(ReviewAction.RETURN, ReviewAction.REOPEN),
+        )
+        .select_related("actor")
+        .order_by("at", "pk")
+    ):
+        out[t.object_id] = t
+    return out
+
+
+@dataclass
+class Workspace:
+    member: Member
+    due_year: int
+    deadline: Any
+    due_report: AnnualReport | None
+    drafts: list[AnnualReport]
+    returned: list[AnnualReport]
+    submitted: list[AnnualReport]
+    approved: list[AnnualReport]
+    comments: dict[int, Transition]
+
+
+def member_reports_workspace(*, member: Member, role: str | None) -> Workspace:
+    """What is due, drafts, returned items with their comments, and what was approved (the
+    caller has checked the actor's access with ``members.selectors.member_workspace_get``,
+    which gives ``role``: the actor's staff role, or None for the secretariat, who sees
+    everything but the member's drafts)."""
+    from knowledge.evidence.services.reports import report_due
+
+    due_year, deadline = report_due()
+    qs = AnnualReport.objects.filter(member=member)
+    if role is None:
+        qs = qs.exclude(status=ReviewStatus.DRAFT)
+    reports = list(qs.order_by("-year"))
+    by_status: dict[str, list[AnnualReport]] = defaultdict(list)
+    for r in reports:
+        by_status[r.status].append(r)
+    returned = by_status[ReviewStatus.RETURNED]
+    comments = last_comments(returned)
+    for r in returned:
+        r.last_comment = comments.get(r.pk)  # type: ignore[attr-defined]
+    return Workspace(
+        member=member,
+        due_year=due_year,
+        deadline=deadline,
+        due_report=next((r for r in reports if r.year == due_year), None),
+        drafts=by_status[ReviewStatus.DRAFT],
+        returned=returned,
+        submitted=by_status[ReviewStatus.SUBMITTED],
+        approved=by_status[ReviewStatus.APPROVED],
+        comments=comments,
+    )
+
+
+def report_review_queue(*, actor: Any) -> tuple[list[AnnualReport], dict[str, int]]:
+    """Submitted reports awaiting the actor (their chapters; the secretariat: all), oldest
+    first, with counts by chapter. 404 for users who review nothing."""
+    roles = roles_for(actor=actor)
+    if not roles.secretariat and not roles.chapters:
+        raise Http404
+    qs = _base().filter(status=ReviewStatus.SUBMITTED)
+    if not roles.secretariat:
+        qs = qs.filter(member__country__chapter_id__in=[c.pk for c in roles.chapters])
+    items = list(qs.order_by("submitted_at", "pk"))
+    now = timezone.now()
+    for item in items:
+        item.age_days = (now - (item.submitted_at or now)).days  # type: ignore[attr-defined]
+    counts: dict[str, int] = defaultdict(int)
+    for item in items:
+        counts[item.member.country.chapter.name] += 1
+    return items, dict(counts)
+
+
+def can_act(*, actor: Any, report: AnnualReport) -> dict[str, bool]:
+    from knowledge.evidence.review import allowed_actions
+
+    roles = roles_for(actor=actor)
+    return {
+        "edit": access.can_edit(actor, report, roles),
+        **dict.fromkeys(allowed_actions(item=report, actor=actor), True),
+    }
+
+
+# --- evidence seam (members) --------------------------------------------------------------
+
+
+def approved_report_years(*, member_ids: list[int]) -> dict[int, set[int]]:
+    qs = AnnualReport.objects.filter(member_id__in=member_ids, status=ReviewStatus.APPROVED)
+    if connection.vendor == "postgresql":
+        # One row per member (its years as an array) rather than one per report: the network's
+        # growth asks for every member, and Python-side rows are what cost there.
+        from django.contrib.postgres.aggregates import ArrayAgg
+
+        return {
+            member_id: set(years)
+            for member_id, years in qs.order_by()
+            .values("member_id")
+            .annotate(years=ArrayAgg("year", distinct=True))
+            .values_list("member_id", "years")
+        }
+    out: dict[int, set[int]] = defaultdict(set)
+    for member_id, year in qs.values_list("member_id", "year"):
+        out[member_id].add(year)
+    return dict(out)
+
+
+def approved_case_counts(*, member_ids: list[int]) -> dict[int, int]:
+    return dict(
+        Case.objects.filter(member_id__in=member_ids, status=ReviewStatus.APPROVED)
+        .values_list("member_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def oldest_submitted() -> datetime | None:
+    return AnnualReport.objects.filter(status=ReviewStatus.SUBMITTED).aggregate(
+        t=Min("submitted_at")
+    )["t"]
+
+
+def impact_indicators() -> QuerySet[Indicator]:
+    """The indicators a report gives totals for (impacts and money), in catalogue order."""
+    return Indicator.objects.exclude(category=IndicatorCategory.ACTIVITY)

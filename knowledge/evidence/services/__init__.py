@@ -1,0 +1,1 @@
+"""Writes of the evidence, one module per reviewed type."""

@@ -1,0 +1,1069 @@
+"""Every write to cases: create, update, the review actions (through ``knowledge.review``),
+attachments, bulk imports, and the secretariat's exchange rates.
+
+Each public function is keyword-only, checks the actor's right to act (``knowledge.access``),
+validates with messages that name the field, writes in one transaction and leaves side effects
+(emails, tasks) to ``on_commit``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import IO, Any
+
+from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import DatabaseError, DataError, connection, transaction
+from django.db.models import Q
+from django.http import Http404
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chapters.models import Country
+from knowledge.catalogue import units
+from knowledge.catalogue.models import ExchangeRate, Indicator, IndicatorCategory
+from knowledge.evidence import access, review
+from knowledge.evidence.imports import STUCK_AFTER, WORKER_SOFT_TIME_LIMIT
+from knowledge.evidence.models.cases import (
+    FIGURE_KINDS,
+    SECTOR_PATTERN,
+    THEME_CODES,
+    THEMES,
+    Case,
+    CaseAttachment,
+    CaseFigure,
+    CaseImpact,
+    CaseImportJob,
+    ImportState,
+)
+from knowledge.evidence.models.review import ReviewAction, ReviewStatus
+from members.models import Member
+from members.selectors import Roles, roles_for
+from recpnet import bounds
+from recpnet.exceptions import ConflictError
+from recpnet.history import history_user
+from recpnet.numbers import plain
+
+logger = logging.getLogger(__name__)
+
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "title",
+    "enterprise_name",
+    "country",
+    "sector",
+    "enterprise_size",
+    "year",
+    "themes",
+    "methodology",
+    "summary",
+    "options_identified",
+    "options_implemented",
+    "investment_amount",
+    "investment_currency",
+    "annual_savings_amount",
+    "annual_savings_currency",
+    "output_unit",
+    "output_before",
+    "output_after",
+    "visibility",
+    "licence",
+    "enterprises",
+)
+MONEY_PREFIXES = ("investment", "annual_savings")
+
+# ISIC Rev.4: the divisions of each section (two-digit codes), for the sector check.
+ISIC_DIVISIONS: dict[str, tuple[int, int]] = {
+    "A": (1, 3),
+    "B": (5, 9),
+    "C": (10, 33),
+    "D": (35, 35),
+    "E": (36, 39),
+    "F": (41, 43),
+    "G": (45, 47),
+    "H": (49, 53),
+    "I": (55, 56),
+    "J": (58, 63),
+    "K": (64, 66),
+    "L": (68, 68),
+    "M": (69, 75),
+    "N": (77, 82),
+    "O": (84, 84),
+    "P": (85, 85),
+    "Q": (86, 88),
+    "R": (90, 93),
+    "S": (94, 96),
+    "T": (97, 98),
+    "U": (99, 99),
+}
+
+
+class _Errors:
+    """Collects field errors so one request reports all of them at once."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.by_field.setdefault(name, []).append(str(message))
+
+    def absorb(self, exc: ValidationError, *, prefix: str = "") -> None:
+        if hasattr(exc, "error_dict"):
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add(name, f"{prefix}{message}")
+        else:
+            for message in exc.messages:
+                self.add("__all__", f"{prefix}{message}")
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+@dataclass
+class CaseDraft:
+    """A validated case with its impact and figure rows, not yet written."""
+
+    case: Case
+    impacts: list[CaseImpact] | None = None
+    figures: list[CaseFigure] | None = None
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+
+
+def validate_sector(value: str) -> str:
+    code = (value or "").strip().upper()
+    if not re.fullmatch(SECTOR_PATTERN, code):
+        raise ValidationError(
+            {"sector": _("Use an ISIC Rev.4 section letter, optionally with its division: C, C10.")}
+        )
+    if len(code) == 3:
+        low, high = ISIC_DIVISIONS[code[0]]
+        if not low <= int(code[1:]) <= high:
+            raise ValidationError(
+                {
+                    "sector": _("Division %(div)s is not in ISIC section %(section)s.")
+                    % {"div": code[1:], "section": code[0]}
+                }
+            )
+    return code
+
+
+def _impact_indicators() -> dict[str, Indicator]:
+    return {i.code: i for i in Indicator.objects.filter(category=IndicatorCategory.IMPACT)}
+
+
+def _decimal_or_none(
+    value: Any, *, name: str, errors: _Errors, places: int = bounds.VALUE_PLACES
+) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return units.parse_decimal(value, field=name, places=places)
+    except ValidationError as exc:
+        errors.absorb(exc)
+        return None
+
+
+def _count_or_none(value: Any, *, name: str, errors: _Errors, minimum: int = 0) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return bounds.parse_count(value, field=name, minimum=minimum)
+    except ValidationError as exc:
+        errors.absorb(exc)
+        return None
+
+
+def _apply_fields(case: Case, fields: Mapping[str, Any], errors: _Errors) -> None:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        errors.add("__all__", _("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    for name, value in fields.items():
+        if name not in EDITABLE_FIELDS:
+            continue
+        if name == "country":
+            if isinstance(value, Country):
+                case.country = value
+            else:
+                code = str(value or "").strip().upper()
+                country = Country.objects.filter(code=code).first()
+                if country is None:
+                    errors.add("country", _("Unknown country “%(c)s”.") % {"c": code})
+                else:
+                    case.country = country
+        elif name == "sector":
+            try:
+                case.sector = validate_sector(value)
+            except ValidationError as exc:
+                errors.absorb(exc)
+                case.sector = str(value or "")
+        elif name in ("investment_currency", "annual_savings_currency"):
+            setattr(case, name, str(value or "").strip().upper())
+        elif name in ("investment_amount", "annual_savings_amount"):
+            amount = _decimal_or_none(value, name=name, errors=errors, places=bounds.MONEY_PLACES)
+            setattr(case, name, amount)
+        elif name in ("output_before", "output_after"):
+            setattr(case, name, _decimal_or_none(value, name=name, errors=errors))
+        elif name in ("options_identified", "options_implemented"):
+            setattr(case, name, _count_or_none(value, name=name, errors=errors))
+        elif name == "enterprises":
+            count = _count_or_none(value, name=name, errors=errors, minimum=1)
+            case.enterprises = 1 if count is None else count
+        elif name == "year":
+            try:
+                case.year = bounds.parse_year(value)
+            except ValidationError as exc:
+                errors.absorb(exc)
+        elif name == "themes":
+            # A set, kept in the catalogue's order (as the form lists them), each theme once.
+            given = list(dict.fromkeys(value or []))
+            case.themes = [code for code, _label in THEMES if code in given] + [
+                t for t in given if t not in THEME_CODES
+            ]
+        elif name in ("title", "enterprise_name", "summary", "output_unit", "licence"):
+            setattr(case, name, bounds.clean_text(value))
+        else:
+            setattr(case, name, value)
+
+
+def _money_to_usd(case: Case, *, strict: bool, errors: _Errors) -> None:
+    """Fill the USD values. A missing rate is allowed in a draft (the USD value stays empty;
+    :func:`~knowledge.selectors.cases.case_rate_warning` says so at save time) and blocks
+    submission (``strict``)."""
+    missing: dict[tuple[str, int], str] = {}
+    for prefix in MONEY_PREFIXES:
+        amount = getattr(case, f"{prefix}_amount")
+        currency = getattr(case, f"{prefix}_currency")
+        if amount is None:
+            setattr(case, f"{prefix}_usd", None)
+            continue
+        if not re.fullmatch(r"[A-Z]{3}", currency or ""):
+            errors.add(f"{prefix}_currency", _("Use a three-letter ISO 4217 code, e.g. EUR."))
+            continue
+        try:
+            usd = units.to_usd(
+                amount=amount, currency=currency, year=case.year, field=f"{prefix}_currency"
+            )
+        except units.MissingRate as exc:
+            setattr(case, f"{prefix}_usd", None)
+            # Investment and savings are usually in one currency: one missing rate is one
+            # error (on the first amount that needs it), not one per amount, which the pages
+            # showed as the same message twice.
+            missing.setdefault((exc.currency, exc.year), f"{prefix}_currency")
+            continue
+        except ValidationError as exc:
+            # Only a missing rate may wait in a draft; an amount out of range never may.
+            setattr(case, f"{prefix}_usd", None)
+            errors.absorb(exc)
+            continue
+        setattr(case, f"{prefix}_usd", usd)
+    if strict:
+        for (code, year), name in missing.items():
+            errors.add(name, units.missing_rate_message(currency=code, year=year))
+
+
+def _build_impacts(
+    case: Case, rows: Sequence[Mapping[str, Any]], indicators: dict[str, Indicator], errors: _Errors
+) -> list[CaseImpact]:
+    built: list[CaseImpact] = []
+    seen: set[str] = set()
+    for row in rows:
+        code = str(row.get("indicator") or "").strip()
+        indicator = indicators.get(code)
+        if indicator is None:
+            errors.add("impacts", _("Unknown impact indicator “%(c)s”.") % {"c": code})
+            continue
+        label = f"{indicator.name}: "
+        if code in seen:
+            errors.add("impacts", label + _("given twice."))
+            continue
+        seen.add(code)
+        unit = str(row.get("unit") or "").strip()
+        try:
+            value = units.parse_decimal(row.get("value", ""), field="impacts")
+            stored = units.convert(value=value, unit=unit, to=indicator.unit, field="impacts")
+        except ValidationError as exc:
+            errors.absorb(exc, prefix=label)
+            continue
+        built.append(
+            CaseImpact(case=case, indicator=indicator, value=value, unit=unit, value_stored=stored)
+        )
+    return built
+
+
+def _build_figures(
+    case: Case, rows: Sequence[Mapping[str, Any]], errors: _Errors
+) -> list[CaseFigure]:
+    built: list[CaseFigure] = []
+    seen: set[str] = set()
+    for row in rows:
+        kind = str(row.get("kind") or "")
+        spec = FIGURE_KINDS.get(kind)
+        if spec is None or kind in seen:
+            errors.add("figures", _("Unknown or repeated figure “%(k)s”.") % {"k": kind})
+            continue
+        seen.add(kind)
+        unit = str(row.get("unit") or "").strip()
+        name = f"figures.{kind}"
+        try:
+            before = units.parse_decimal(row.get("before", ""), field=name)
+            after = units.parse_decimal(row.get("after", ""), field=name)
+            before_s = units.convert(value=before, unit=unit, to=spec.stored_unit, field=name)
+            after_s = units.convert(value=after, unit=unit, to=spec.stored_unit, field=name)
+        except ValidationError as exc:
+            errors.absorb(exc)
+            continue
+        built.append(
+            CaseFigure(
+                case=case,
+                kind=kind,
+                unit=unit,
+                before=before,
+                after=after,
+                before_stored=before_s,
+                after_stored=after_s,
+            )
+        )
+    if built and (case.output_before is None or case.output_after is None):
+        errors.add(
+            "output_before",
+            _("Give the production output before and after, on the same basis as the figures."),
+        )
+    return built
+
+
+def _check_savings_within_baseline(
+    impacts: Sequence[CaseImpact], figures: Sequence[CaseFigure], errors: _Errors
+) -> None:
+    baseline = {FIGURE_KINDS[f.kind].impact: f for f in figures}
+    for impact in impacts:
+        figure = baseline.get(impact.indicator.code)
+        if figure is not None and impact.value_stored > figure.before_stored:
+            errors.add(
+                "impacts",
+                _(
+                    "%(name)s (%(value)s %(unit)s) is larger than the baseline "
+                    "%(figure)s (%(before)s %(unit)s)."
+                )
+                % {
+                    "name": impact.indicator.name,
+                    "value": plain(impact.value_stored),
+                    "unit": impact.indicator.unit,
+                    "figure": figure.get_kind_display().lower(),
+                    "before": plain(figure.before_stored),
+                },
+            )
+
+
+def case_build(
+    *,
+    member: Member,
+    fields: Mapping[str, Any],
+    impacts: Sequence[Mapping[str, Any]] | None = None,
+    figures: Sequence[Mapping[str, Any]] | None = None,
+    case: Case | None = None,
+    indicators: dict[str, Indicator] | None = None,
+) -> CaseDraft:
+    """Validate a case and its rows without writing anything (also used row by row by the
+    bulk import). Raises one ``ValidationError`` listing every field error."""
+    errors = _Errors()
+    if case is None:
+        case = Case(member=member)
+    _apply_fields(case, fields, errors)
+    indicators = indicators if indicators is not None else _impact_indicators()
+    built_impacts = (
+        _build_impacts(case, impacts, indicators, errors) if impacts is not None else None
+    )
+    built_figures = _build_figures(case, figures, errors) if figures is not None else None
+    if case.pk and (built_impacts is None or built_figures is None):
+        current_impacts = built_impacts
+        if current_impacts is None:
+            current_impacts = list(case.impacts.select_related("indicator"))
+        current_figures = built_figures if built_figures is not None else list(case.figures.all())
+        _check_savings_within_baseline(current_impacts, current_figures, errors)
+    else:
+        _check_savings_within_baseline(built_impacts or [], built_figures or [], errors)
+    if case.year:
+        _money_to_usd(case, strict=False, errors=errors)
+    try:
+        # The database constraints back the same rules checked above with clearer messages.
+        case.full_clean(
+            exclude=["member", "created_by", "approved_by", "search_vector"],
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        # A field already refused above is not reported a second time in other words.
+        for name, messages in exc.message_dict.items():
+            if name not in errors.by_field:
+                for message in messages:
+                    errors.add(name, message)
+    errors.raise_if_any()
+    return CaseDraft(case=case, impacts=built_impacts, figures=built_figures)
+
+
+def _save_draft(draft: CaseDraft, *, actor: Any = None) -> Case:
+    """Write a built case and replace its impacts/figures; every row's history is attributed
+    to ``actor`` (needed where there is no request, e.g. an import run by the worker)."""
+    case = draft.case
+    with history_user(actor, case):
+        case.save()
+    if draft.impacts is not None:
+        for old in case.impacts.all():
+            with history_user(actor, old):
+                old.delete()
+        for impact in draft.impacts:
+            impact.case = case
+            with history_user(actor, impact):
+                impact.save()
+    if draft.figures is not None:
+        for old_figure in case.figures.all():
+            with history_user(actor, old_figure):
+                old_figure.delete()
+        for figure in draft.figures:
+            figure.case = case
+            with history_user(actor, figure):
+                figure.save()
+    _refresh_search_vector(case)
+    return case
+
+
+def _refresh_search_vector(case: Case) -> None:
+    if connection.vendor != "postgresql":
+        return
+    from django.contrib.postgres.search import SearchVector
+
+    Case.objects.filter(pk=case.pk).update(
+        search_vector=SearchVector("title", weight="A", config="english")
+        + SearchVector("summary", weight="B", config="english")
+    )
+
+
+def _roles(actor: Any) -> Roles:
+    return roles_for(actor=actor)
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: Any,
+    member: Member,
+    fields: Mapping[str, Any],
+    impacts: Sequence[Mapping[str, Any]] | None = None,
+    figures: Sequence[Mapping[str, Any]] | None = None,
+) -> Case:
+    """A new draft case of ``member``, written by one of its staff."""
+    if not access.is_member_staff(_roles(actor), member.pk):
+        raise Http404
+    draft = case_build(member=member, fields=fields, impacts=impacts or [], figures=figures or [])
+    draft.case.created_by = actor
+    return _save_draft(draft, actor=actor)
+
+
+def _check_can_edit(*, actor: Any, case: Case) -> None:
+    roles = _roles(actor)
+    if not access.can_see(actor, case, roles):
+        raise Http404
+    if not access.is_member_staff(roles, case.member_id):
+        raise PermissionDenied(_("Only the member's staff may edit its cases."))
+    if not case.is_editable:
+        raise ConflictError(
+            _("This case is %(status)s and locked; it cannot be edited now.")
+            % {"status": case.get_status_display().lower()}
+        )
+
+
+@transaction.atomic
+def case_update(
+    *,
+    actor: Any,
+    case: Case,
+    fields: Mapping[str, Any],
+    impacts: Sequence[Mapping[str, Any]] | None = None,
+    figures: Sequence[Mapping[str, Any]] | None = None,
+    expected_version: Any = None,
+) -> Case:
+    """Edit a draft or returned case. ``impacts``/``figures`` of None leave those rows as they
+    are; a list replaces them. A stale ``expected_version`` is a conflict; a malformed one is
+    reported with every other bad field."""
+    _check_can_edit(actor=actor, case=case)
+    errors: dict[str, list[str]] = {}
+    version = bounds.collect(errors, lambda: bounds.parse_version(expected_version))
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if version is not None and locked.version != version:
+        raise ConflictError(_("Someone else changed this case; reload to see the change."))
+    locked.member = case.member
+    _check_can_edit(actor=actor, case=locked)
+    before = _snapshot(locked)
+    draft = bounds.collect(
+        errors,
+        lambda: case_build(
+            member=case.member, fields=fields, impacts=impacts, figures=figures, case=locked
+        ),
+    )
+    if errors or draft is None:
+        raise ValidationError(errors)
+    if _snapshot(locked, impacts=draft.impacts, figures=draft.figures) == before:
+        # Saved unchanged: no new version and no history entry, so the history shows only
+        # what someone changed.
+        locked.refresh_from_db()
+        return locked
+    draft.case.version = locked.version + 1
+    return _save_draft(draft, actor=actor)
+
+
+def _snapshot(
+    case: Case,
+    *,
+    impacts: Sequence[CaseImpact] | None = None,
+    figures: Sequence[CaseFigure] | None = None,
+) -> tuple[Any, ...]:
+    """What an edit can change, comparable by value (``Decimal("20") == Decimal("20.0")``):
+    the editable fields and the impact and figure rows (the stored ones when not given)."""
+    if impacts is None:
+        impacts = list(case.impacts.select_related("indicator"))
+    if figures is None:
+        figures = list(case.figures.all())
+    return (
+        tuple(
+            case.country_id if name == "country" else getattr(case, name)
+            for name in EDITABLE_FIELDS
+        ),
+        sorted((i.indicator.code, i.value, i.unit) for i in impacts),
+        sorted((f.kind, f.unit, f.before, f.after) for f in figures),
+    )
+
+
+def case_check_submittable(case: Case) -> None:
+    """Hard errors that block submission, with the USD values refreshed at today's rates."""
+    errors = _Errors()
+    _money_to_usd(case, strict=True, errors=errors)
+    if not case.summary.strip():
+        errors.add("summary", _("Write a summary: it is the public text of the case."))
+    errors.raise_if_any()
+    Case.objects.filter(pk=case.pk).update(
+        investment_usd=case.investment_usd, annual_savings_usd=case.annual_savings_usd
+    )
+
+
+def case_submit(*, actor: Any, case: Case, expected_version: int | None = None) -> Case:
+    return review.transition(
+        item=case,
+        action=ReviewAction.SUBMIT,
+        actor=actor,
+        expected_version=expected_version,
+        validate=case_check_submittable,
+    )
+
+
+def case_approve(
+    *, actor: Any, case: Case, comment: str = "", expected_version: int | None = None
+) -> Case:
+    return review.transition(
+        item=case,
+        action=ReviewAction.APPROVE,
+        actor=actor,
+        comment=comment,
+        expected_version=expected_version,
+    )
+
+
+def case_return(
+    *, actor: Any, case: Case, comment: str, expected_version: int | None = None
+) -> Case:
+    return review.transition(
+        item=case,
+        action=ReviewAction.RETURN,
+        actor=actor,
+        comment=comment,
+        expected_version=expected_version,
+    )
+
+
+def case_reopen(
+    *, actor: Any, case: Case, comment: str, expected_version: int | None = None
+) -> Case:
+    return review.transition(
+        item=case,
+        action=ReviewAction.REOPEN,
+        actor=actor,
+        comment=comment,
+        expected_version=expected_version,
+    )
+
+
+CASE_ACTIONS: dict[str, Callable[..., Case]] = {
+    ReviewAction.SUBMIT: case_submit,
+    ReviewAction.APPROVE: case_approve,
+    ReviewAction.RETURN: case_return,
+    ReviewAction.REOPEN: case_reopen,
+}
+
+
+def case_act(
+    *, actor: Any, case: Case, action: str, comment: str = "", expected_version: int | None = None
+) -> Case:
+    """Dispatch a review action by name (pages and API share it)."""
+    if action not in CASE_ACTIONS:
+        raise Http404
+    kwargs: dict[str, Any] = {"actor": actor, "case": case, "expected_version": expected_version}
+    if action != ReviewAction.SUBMIT:
+        kwargs["comment"] = comment
+    return CASE_ACTIONS[action](**kwargs)
+
+
+# --- attachments ----------------------------------------------------------------------------
+
+ATTACHMENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+}
+
+
+def detect_attachment_type(head: bytes, stream: Any) -> str | None:
+    """The file's kind from its content (magic bytes, and for XLSX the workbook part inside
+    the zip), never from its name."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            stream.seek(0)
+            with zipfile.ZipFile(stream) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError):
+            return None
+        if "xl/workbook.xml" in names and "[Content_Types].xml" in names:
+            return "xlsx"
+    return None
+
+
+def sanitise_filename(name: str, kind: str) -> str:
+    """A safe download name: ASCII letters, digits, dot, dash and underscore; the extension
+    the content says it has."""
+    base = name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    base = base.rsplit(".", 1)[0] if "." in base else base
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip(".-_")[:100] or "attachment"
+    return f"{base}.{kind}"
+
+
+@transaction.atomic
+def case_attachment_add(*, actor: Any, case: Case, upload: UploadedFile) -> CaseAttachment:
+    _check_can_edit(actor=actor, case=case)
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size is None or upload.size > limit:
+        raise ValidationError(
+            {"file": _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}}
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    kind = detect_attachment_type(head, upload)
+    if kind is None:
+        raise ValidationError(
+            {"file": _("Attach a PDF, XLSX, PNG or JPEG file (checked by its content).")}
+        )
+    upload.seek(0)
+    attachment = CaseAttachment(
+        case=case,
+        filename=sanitise_filename(upload.name or "", kind),
+        content_type=ATTACHMENT_TYPES[kind],
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    attachment.file.save("upload", upload, save=False)
+    attachment.full_clean(exclude=["file"])
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def case_attachment_delete(*, actor: Any, attachment: CaseAttachment) -> None:
+    _check_can_edit(actor=actor, case=attachment.case)
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- bulk import ----------------------------------------------------------------------------
+
+IMPORT_ASYNC_ROWS = 200
+
+
+@dataclass
+class ImportOutcome:
+    created: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _RowFailed(Exception):
+    """An unexpected error (its ``__cause__``) while validating or writing row ``row``."""
+
+    def __init__(self, row: int) -> None:
+        super().__init__(row)
+        self.row = row
+
+
+def case_import_validate(
+    *,
+    member: Member,
+    rows: Sequence[Any],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[CaseDraft], list[dict[str, Any]]]:
+    """Validate every row (no writes). Returns the drafts and the errors, each
+    ``{"row": n, "field": name, "message": text}`` with the row number as in the file. Any
+    other exception stops validation as ``_RowFailed`` naming the row."""
+    from knowledge.evidence.imports import row_to_input
+
+    indicators = _impact_indicators()
+    drafts: list[CaseDraft] = []
+    errors: list[dict[str, Any]] = []
+    for i, row in enumerate(rows, start=1):
+        number = row.number
+        try:
+            fields, impacts = row_to_input(row.values)
+            drafts.append(
+                case_build(member=member, fields=fields, impacts=impacts, indicators=indicators)
+            )
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    errors.append(
+                        {
+                            "row": number,
+                            "field": "" if name == "__all__" else name,
+                            "message": message,
+                        }
+                    )
+        except Exception as exc:
+            raise _RowFailed(number) from exc
+        if progress is not None:
+            progress(i)
+    return drafts, errors
+
+
+def _import_upload(content: bytes | IO[bytes]) -> bytes:
+    """The upload's bytes, refused by its size before any of it is read (a file many times
+    the limit costs nothing but this check)."""
+    limit = settings.IMPORT_MAX_BYTES
+    too_large = ValidationError(
+        {
+            "file": _("The file is larger than %(max)s; split it and import the parts one by one.")
+            % {"max": filesizeformat(limit)}
+        }
+    )
+    if isinstance(content, bytes):
+        if len(content) > limit:
+            raise too_large
+        return content
+    size = getattr(content, "size", None)
+    if size is None:
+        size = content.seek(0, io.SEEK_END)
+    if size > limit:
+        raise too_large
+    content.seek(0)
+    data = content.read(limit + 1)
+    if len(data) > limit:  # the declared size understated the content
+        raise too_large
+    return data
+
+
+def case_import_start(
+    *, actor: Any, member: Member, filename: str, content: bytes | IO[bytes]
+) -> CaseImportJob:
+    """Record an import and run it: at once for small files, in a Celery task for large ones
+    (the page polls the job's progress). ``content`` is the upload (or its bytes): refused by
+    its size before it is read, and while it is parsed as soon as it has too many rows."""
+    from knowledge.evidence.imports import ImportFileError, parse_rows
+
+    if not access.is_member_staff(_roles(actor), member.pk):
+        raise Http404
+    data = _import_upload(content)
+    try:
+        rows = parse_rows(filename=filename, content=data)
+    except ImportFileError as exc:
+        raise ValidationError({"file": str(exc)}) from None
+    with transaction.atomic():
+        job = CaseImportJob.objects.create(
+            member=member,
+            created_by=actor,
+            filename=filename[:150],
+            content=data,
+            total=len(rows),
+        )
+        if len(rows) > IMPORT_ASYNC_ROWS:
+            # By its registered name: the tasks call the services, never the other way round.
+            run = current_app.tasks["knowledge.run_case_import"]
+            transaction.on_commit(lambda: run.delay(job.pk))
+            return job
+    return case_import_run(job_id=job.pk)
+
+
+def case_import_run(*, job_id: int) -> CaseImportJob:
+    """Run a recorded import once: claimed by a conditional UPDATE, so a re-delivered task or
+    a second worker does nothing. Validation reports progress (committed as it goes); the
+    writes are one transaction, all rows or none. The job always ends ``done`` or ``failed``:
+    an unexpected error (a value the database refuses, the soft time limit) fails it with a
+    message naming the row where known; a worker killed outright is ``case_import_sweep``'s."""
+    claimed = CaseImportJob.objects.filter(pk=job_id, state=ImportState.PENDING).update(
+        state=ImportState.RUNNING, started_at=timezone.now()
+    )
+    job = CaseImportJob.objects.select_related("member", "created_by").get(pk=job_id)
+    if not claimed:
+        return job
+    try:
+        _import_execute(job)
+    except Exception as exc:  # whatever it was, the job must not stay "running"
+        logger.exception("Case import %s failed", job_id)
+        if not connection.in_atomic_block:
+            # If the error broke the connection, a fresh one records the failure.
+            connection.close_if_unusable_or_obsolete()
+        _import_finish(job_id=job_id, errors=[_import_failure(exc)])
+    job.refresh_from_db()
+    return job
+
+
+def _import_execute(job: CaseImportJob) -> None:
+    from knowledge.evidence.imports import ImportFileError, parse_rows
+
+    try:
+        rows = parse_rows(filename=job.filename, content=bytes(job.content))
+    except ImportFileError as exc:  # the limits were lowered since the file was accepted
+        _import_finish(
+            job_id=job.pk,
+            errors=[{"row": exc.row or 0, "field": "file", "message": str(exc)}],
+        )
+        return
+
+    def progress(done: int) -> None:
+        if done % 25 == 0 or done == len(rows):
+            CaseImportJob.objects.filter(pk=job.pk).update(processed=done)
+
+    drafts, errors = case_import_validate(member=job.member, rows=rows, progress=progress)
+    if not errors and not access.is_member_staff(_roles(job.created_by), job.member_id):
+        errors = [{"row": 0, "field": "", "message": _("You are no longer staff here.")}]
+    if errors:
+        _import_finish(job_id=job.pk, errors=errors, processed=len(rows))
+        return
+    # Without errors every row gave one draft, in order, so each draft has its row number.
+    with transaction.atomic():
+        for row, draft in zip(rows, drafts, strict=True):
+            draft.case.created_by = job.created_by
+            try:
+                _save_draft(draft, actor=job.created_by)
+            except Exception as exc:
+                raise _RowFailed(row.number) from exc
+        # Done in the transaction of the writes: the cases exist exactly when the job says so.
+        # If the sweep failed the job meanwhile, the writes go with it.
+        if not _import_finish(job_id=job.pk, errors=[], created=len(drafts), processed=len(rows)):
+            transaction.set_rollback(True)
+
+
+def _import_finish(
+    *, job_id: int, errors: list[dict[str, Any]], created: int = 0, processed: int | None = None
+) -> bool:
+    """End a running job, failed if there are errors. Conditional on it still running, so the
+    sweep's verdict is never overwritten; returns whether it was."""
+    changes: dict[str, Any] = {
+        "state": ImportState.FAILED if errors else ImportState.DONE,
+        "errors": errors[:1000],
+        "created": created,
+        "content": b"",
+        "finished_at": timezone.now(),
+    }
+    if processed is not None:
+        changes["processed"] = processed
+    return bool(
+        CaseImportJob.objects.filter(pk=job_id, state=ImportState.RUNNING).update(**changes)
+    )
+
+
+def _import_failure(exc: BaseException) -> dict[str, Any]:
+    """An unexpected error as a line on the job page (the details are in the log)."""
+    row = exc.row if isinstance(exc, _RowFailed) else 0
+    cause = exc.__cause__ if isinstance(exc, _RowFailed) and exc.__cause__ else exc
+    if isinstance(cause, SoftTimeLimitExceeded):
+        message = _(
+            "The import took longer than %(minutes)s minutes and was stopped; import the rows "
+            "in smaller files."
+        ) % {"minutes": WORKER_SOFT_TIME_LIMIT // 60}
+    elif isinstance(cause, (DataError, OverflowError)):
+        message = _("The database refused a value of this row (a number too large?).")
+    elif isinstance(cause, DatabaseError):
+        message = _("The database refused this row.") if row else _("The database failed.")
+    else:
+        message = _("An unexpected error stopped the import; it has been logged.")
+    return {"row": row, "field": "", "message": message}
+
+
+def case_import_sweep(*, now: datetime | None = None) -> int:
+    """Fail the imports whose worker is gone: still pending or running ``STUCK_AFTER`` after
+    they were queued or claimed, longer than any worker may run. Conditional UPDATE, so a job
+    that ends meanwhile keeps its result (a job's writes commit with its ``done``); safe to
+    run at any time. Returns how many it failed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=STUCK_AFTER)
+    message = _(
+        "The import did not finish within %(minutes)s minutes (its worker stopped). Nothing was "
+        "imported; import the file again."
+    ) % {"minutes": STUCK_AFTER // 60}
+    stuck = CaseImportJob.objects.filter(
+        Q(state=ImportState.PENDING, created_at__lt=cutoff)
+        | Q(state=ImportState.RUNNING, started_at__lt=cutoff)
+        | Q(state=ImportState.RUNNING, started_at__isnull=True, created_at__lt=cutoff)
+    )
+    count = stuck.update(
+        state=ImportState.FAILED,
+        errors=[{"row": 0, "field": "", "message": message}],
+        content=b"",
+        finished_at=now,
+    )
+    if count:
+        logger.warning("Failed %s case import(s) whose worker stopped", count)
+    return count
+
+
+# --- exchange rates (secretariat) -----------------------------------------------------------
+
+
+# A rate this far from the nearest year's rate of the same currency is more often a typo
+# (a misplaced decimal point, the inverse quote) than a real move: it needs a second look.
+RATE_CONFIRM_DEVIATION = Decimal("0.5")
+
+
+class RateNeedsConfirmation(ValidationError):
+    """The new rate is more than :data:`RATE_CONFIRM_DEVIATION` away from ``nearest``; saving
+    it needs ``confirm=True``. ``deviation`` is signed (``new / nearest − 1``)."""
+
+    def __init__(self, *, nearest: ExchangeRate, new: Decimal, deviation: Decimal) -> None:
+        super().__init__(
+            {
+                "confirm": _(
+                    "%(new)s USD is %(pct)s %% %(direction)s the nearest known rate of "
+                    "%(currency)s (%(year)s: %(nearest)s USD). Check it, then tick "
+                    "“confirm” to save it anyway."
+                )
+                % {
+                    "new": plain(new),
+                    "pct": plain(abs(deviation * 100).quantize(Decimal("0.1"))),
+                    "direction": _("above") if deviation > 0 else _("below"),
+                    "currency": nearest.currency,
+                    "year": nearest.year,
+                    "nearest": plain(nearest.usd_per_unit),
+                }
+            }
+        )
+        self.nearest = nearest
+        self.deviation = deviation
+
+
+def rate_needs_confirmation(*, new: Decimal, nearest: Decimal) -> bool:
+    """The confirmation rule: ``|new / nearest − 1| > 0.5`` (``nearest`` is positive)."""
+    return abs(new / nearest - 1) > RATE_CONFIRM_DEVIATION
+
+
+def _nearest_rate(*, currency: str, year: int) -> ExchangeRate | None:
+    """The known rate of ``currency`` in the year nearest to ``year``: the year's own rate
+    when it is being changed (a typed "1,3257" must not turn 1.3257 into 13257 unasked; a real
+    correction is confirmed once), else the nearest other year's, the earlier on a tie. A
+    currency has a few dozen rates at most, so they are compared here."""
+    rates = ExchangeRate.objects.filter(currency=currency)
+    return min(rates, key=lambda r: (abs(r.year - year), r.year), default=None)
+
+
+@transaction.atomic
+def exchange_rate_save(
+    *,
+    actor: Any,
+    currency: str,
+    year: int,
+    usd_per_unit: Decimal,
+    source: str,
+    confirm: bool = False,
+) -> ExchangeRate:
+    """Add or change the rate of ``currency`` in ``year`` (secretariat only; history kept).
+
+    ``source`` says where the value comes from and is required. A rate more than 50 % away
+    from the nearest known rate of the currency (the year's own when it is changed) raises
+    :class:`RateNeedsConfirmation` unless ``confirm``."""
+    if not _roles(actor).secretariat:
+        raise PermissionDenied(_("Only the secretariat keeps exchange rates."))
+    code = (currency or "").strip().upper()
+    source = (source or "").strip()
+    if not source:
+        raise ValidationError(
+            {
+                "source": _(
+                    "Say where the rate comes from (the statistics office or bank and its "
+                    "series, or that it is an estimate)."
+                )
+            }
+        )
+    if code == "USD":
+        raise ValidationError({"currency": _("Amounts in USD need no exchange rate.")})
+    if usd_per_unit is None or usd_per_unit <= 0:
+        raise ValidationError({"usd_per_unit": _("Enter a rate above zero.")})
+    rate = ExchangeRate.objects.filter(currency=code, year=year).first() or ExchangeRate(
+        currency=code, year=year
+    )
+    if rate.pk and rate.usd_per_unit == usd_per_unit and rate.source == source:
+        return rate  # saved unchanged: no history entry
+    rate.usd_per_unit = usd_per_unit
+    rate.source = source
+    rate.full_clean()
+    nearest = _nearest_rate(currency=code, year=year)
+    if (
+        nearest is not None
+        and not confirm
+        and rate_needs_confirmation(new=usd_per_unit, nearest=nearest.usd_per_unit)
+    ):
+        raise RateNeedsConfirmation(
+            nearest=nearest, new=usd_per_unit, deviation=usd_per_unit / nearest.usd_per_unit - 1
+        )
+    rate.save()
+    return rate
+
+
+__all__ = [
+    "CASE_ACTIONS",
+    "EDITABLE_FIELDS",
+    "IMPORT_ASYNC_ROWS",
+    "RATE_CONFIRM_DEVIATION",
+    "CaseDraft",
+    "RateNeedsConfirmation",
+    "ReviewStatus",
+    "case_act",
+    "case_approve",
+    "case_attachment_add",
+    "case_attachment_delete",
+    "case_build",
+    "case_check_submittable",
+    "case_create",
+    "case_import_run",
+    "case_import_start",
+    "case_import_sweep",
+    "case_import_validate",
+    "case_reopen",
+    "case_return",
+    "case_submit",
+    "case_update",
+    "exchange_rate_save",
+    "rate_needs_confirmation",
+]

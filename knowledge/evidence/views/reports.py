@@ -1,0 +1,254 @@
+"""Annual report pages: the member's report workspace (explicit tenant in the URL), the report
+form, the report page with its review actions, and the coordinators' review queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from knowledge.catalogue.models import IndicatorCategory
+from knowledge.catalogue.units import compatible_units
+from knowledge.evidence import access
+from knowledge.evidence.models.reports import ACTIVITY_FIELDS, AnnualReport
+from knowledge.evidence.review import transitions_of
+from knowledge.evidence.selectors import reports as selectors
+from knowledge.evidence.services import reports as services
+from knowledge.evidence.views import saved_message
+from members.selectors import member_workspace_get
+from recpnet.exceptions import ConflictError
+from recpnet.exports import export_response
+from recpnet.numbers import plain
+
+
+def _impact_indicators() -> list[dict[str, Any]]:
+    return [
+        {
+            "code": i.code,
+            "name": i.name,
+            "unit": i.unit,
+            "money": i.category == IndicatorCategory.MONEY,
+            "units": compatible_units(i.unit),
+        }
+        for i in selectors.impact_indicators()
+    ]
+
+
+def _impact_rows(post: Any, report: Any = None) -> list[dict[str, Any]]:
+    """Each impact indicator with the value and unit to show: what was posted (a form with
+    errors keeps what the person typed), else the report's own figure in the unit it was
+    entered in — never the first unit of the list, which would change the figure on save."""
+    current = {}
+    if report is not None:
+        current = {
+            i.indicator.code: (plain(i.value), i.unit or i.currency) for i in report.impacts_list
+        }
+    rows = []
+    for ind in _impact_indicators():
+        value, unit = current.get(ind["code"], ("", "USD" if ind["money"] else ind["units"][0]))
+        if post:
+            value = post.get(f"impact_{ind['code']}", "")
+            unit = post.get(f"unit_{ind['code']}") or unit
+        rows.append({**ind, "value": value, "selected": unit})
+    return rows
+
+
+def _activity_rows(post: Any, report: Any = None) -> list[dict[str, Any]]:
+    rows = []
+    for name in ACTIVITY_FIELDS:
+        value = getattr(report, name) if report is not None else ""
+        if post:
+            value = post.get(name, "")
+        rows.append(
+            {
+                "name": name,
+                "label": getattr(AnnualReport._meta.get_field(name), "verbose_name", name),
+                "value": value,
+            }
+        )
+    return rows
+
+
+def _parse_form(request: HttpRequest) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    activity = {name: request.POST.get(name) or 0 for name in ACTIVITY_FIELDS}
+    impacts = []
+    for ind in _impact_indicators():
+        value = (request.POST.get(f"impact_{ind['code']}") or "").strip()
+        if value:
+            impacts.append(
+                {
+                    "indicator": ind["code"],
+                    "value": value,
+                    "unit": request.POST.get(f"unit_{ind['code']}") or ind["unit"],
+                }
+            )
+    return activity, impacts
+
+
+@login_required
+@require_GET
+def workspace(request: HttpRequest, slug: str) -> HttpResponse:
+    member, role = member_workspace_get(actor=request.user, slug=slug)
+    ws = selectors.member_reports_workspace(member=member, role=role)
+    return render(request, "knowledge/reports/workspace.html", {"ws": ws, "role": role})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest, slug: str) -> HttpResponse:
+    member, _role = member_workspace_get(actor=request.user, slug=slug)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        activity, impacts = _parse_form(request)
+        try:
+            report = services.report_create(
+                member=member,
+                year=request.POST.get("year"),
+                actor=request.user,
+                activity=activity,
+                impacts=impacts,
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            saved_message(
+                request,
+                warning=selectors.report_rate_warning(report=report),
+                saved=_("Draft saved."),
+            )
+            return redirect("knowledge:report-detail", slug=member.slug, year=report.year)
+    return render(
+        request,
+        "knowledge/reports/form.html",
+        {
+            "member": member,
+            "errors": errors,
+            "post": request.POST,
+            "indicators": _impact_rows(request.POST),
+            "activity_rows": _activity_rows(request.POST),
+            "due_year": services.report_due()[0],
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    report = selectors.report_get_by_year(actor=request.user, member_slug=slug, year=year)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        activity, impacts = _parse_form(request)
+        try:
+            report = services.report_update(
+                report=report,
+                actor=request.user,
+                activity=activity,
+                impacts=impacts,
+                expected_version=request.POST.get("version"),
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("knowledge:report-detail", slug=slug, year=year)
+        else:
+            saved_message(
+                request,
+                warning=selectors.report_rate_warning(report=report),
+                saved=_("Report saved."),
+            )
+            return redirect("knowledge:report-detail", slug=slug, year=year)
+    elif not selectors.can_act(actor=request.user, report=report)["edit"]:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    report = selectors.report_with_impacts(report=report)
+    return render(
+        request,
+        "knowledge/reports/form.html",
+        {
+            "member": report.member,
+            "report": report,
+            "errors": errors,
+            "post": request.POST or None,
+            "indicators": _impact_rows(request.POST, report),
+            "activity_rows": _activity_rows(request.POST, report),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_GET
+def report_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    report = selectors.report_get_by_year(actor=request.user, member_slug=slug, year=year)
+    report = selectors.report_with_impacts(report=report)
+    return render(
+        request,
+        "knowledge/reports/detail.html",
+        {
+            "report": report,
+            "can": selectors.can_act(actor=request.user, report=report),
+            "history": transitions_of(report)
+            if access.can_see_history(request.user, report)
+            else [],
+            "hard_errors": services.report_hard_errors(report) if report.is_editable else {},
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_action(request: HttpRequest, slug: str, year: int, action: str) -> HttpResponse:
+    report = selectors.report_get_by_year(actor=request.user, member_slug=slug, year=year)
+    try:
+        services.report_act(
+            report=report,
+            action=action,
+            actor=request.user,
+            comment=request.POST.get("comment", ""),
+        )
+    except ValidationError as exc:
+        if action == "submit":
+            # The report page lists what blocks submission (report_hard_errors); repeating
+            # each item as a message showed every error twice.
+            messages.error(request, _("Not submitted: fix what is listed on this page first."))
+        else:
+            for message in exc.messages:
+                messages.error(request, message)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Report {action} done.")
+    return redirect("knowledge:report-detail", slug=slug, year=year)
+
+
+@login_required
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    items, counts = selectors.report_review_queue(actor=request.user)
+    fmt = request.GET.get("format")
+    if fmt:
+        rows = [
+            {
+                "member": r.member.name,
+                "year": r.year,
+                "submitted_at": r.submitted_at,
+                "age_days": r.age_days,  # type: ignore[attr-defined]
+            }  # type: ignore[attr-defined]
+            for r in items
+        ]
+        columns = [
+            ("member", "Member"),
+            ("year", "Year"),
+            ("submitted_at", "Submitted"),
+            ("age_days", "Age (days)"),
+        ]
+        return export_response(rows=rows, columns=columns, fmt=fmt, filename="report review queue")
+    return render(request, "knowledge/reports/queue.html", {"items": items, "counts": counts})

@@ -1,0 +1,32 @@
+"""Start-up wiring of the evidence (called from ``KnowledgeConfig.ready``): the review emails,
+the Celery tasks, and the seam through which ``members`` counts approved evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class KnowledgeEvidence:
+    """Counts of approved evidence for ``members`` (eligibility, lapsing, growth)."""
+
+    def approved_report_years(self, member_ids: Iterable[int]) -> dict[int, set[int]]:
+        from knowledge.evidence.selectors.reports import approved_report_years
+
+        return approved_report_years(member_ids=list(member_ids))
+
+    def approved_case_counts(self, member_ids: Iterable[int]) -> dict[int, int]:
+        from knowledge.evidence.selectors.reports import approved_case_counts
+
+        return approved_case_counts(member_ids=list(member_ids))
+
+
+def connect() -> None:
+    from knowledge.evidence import (
+        review,
+        tasks,  # noqa: F401 - registers the evidence's tasks with Celery
+    )
+    from knowledge.evidence.notifications import case_review_emails
+    from members.evidence import register_evidence_provider
+
+    review.on_transition(case_review_emails)
+    register_evidence_provider(KnowledgeEvidence())

@@ -1,1 +1,0 @@
-"""Knowledge selectors, one module per concept (cases, reports, statistics)."""

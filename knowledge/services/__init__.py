@@ -1,1 +1,0 @@
-"""Knowledge services, one module per concept (cases, reports, statistics)."""

@@ -1,0 +1,1 @@
+"""Pages of the statistics: dashboards and the failing slices."""
