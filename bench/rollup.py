@@ -9,26 +9,36 @@ hand-written SQL statement computing the same aggregates over the same rows.
 It uses a database of its own (``BENCH_DATABASE_URL``, default
 ``postgres://postgres@127.0.0.1:5432/recpnet_bench``), created if absent and migrated with the
 project's migrations. The generated network: members in 60 countries of the five chapters and
-all three tiers, an approved annual report per member and year with eight impact values (the
-impact and money indicators) and the seven activity counters, and approved cases with impacts,
-enterprise figures, investment and savings. Generated with ``INSERT … SELECT generate_series``
-(seeded ``random()``), so a run takes seconds, not hours; rows are inserted year by year, in
-the order a real network's reports and cases arrive.
+all three tiers, with a dated tier history (each enters as an observer; associates are promoted
+once and regulars twice, in years spread over 1996–2021), an approved annual report per member
+and year with eight impact values (the impact and money indicators) and the seven activity
+counters, and approved cases with impacts, enterprise figures, investment and savings.
+Generated with ``INSERT … SELECT generate_series`` (seeded ``random()``), so a run takes
+seconds, not hours; rows are inserted year by year, in the order a real network's reports and
+cases arrive.
 
 Timed, each the median of ``--repeat`` interleaved runs (so that load from elsewhere on the
 machine falls on all of them alike), after one warm-up of the SQL:
 - the full rebuild, ``knowledge.services.statistics.statistics_rebuild()`` (the nightly job and
   ``manage.py rebuild_statistics``): into an empty statistics table (every row written) and in
   its steady state (every row recomputed and compared, nothing to change);
-- one hand-written SQL statement computing the same rows (checked equal to the stored ones);
+- one hand-written SQL statement computing the same rows (checked equal to the stored ones),
+  with the same dated tiers (a report or case counts under the tier its member held on 31
+  December of its year);
 - a slice recompute after a single approval: ``report_approve`` (the real service, its
   recompute task enqueued on commit) and then ``statistics_recompute_slices`` for that report's
-  slices — exactly what the worker's task runs.
+  slices — exactly what the worker's task runs;
+- the same four slices of a past year (PAST_YEAR), whose dated tiers need the histories of the
+  members promoted since;
+- a promotion back-dated to TIER_CHANGE_ON through ``member_change_tier``: the tier slices its
+  event marks stale in the transaction, and their recompute; a full rebuild must then change
+  nothing. Rolled back, so every run starts from the same data.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import statistics
 import sys
@@ -47,6 +57,8 @@ FIRST_YEAR, LAST_YEAR = 1995, 2025
 COUNTRIES_PER_CHAPTER = 12
 SLICE_MEMBERS = 5
 SLICE_YEAR = LAST_YEAR
+PAST_YEAR = 2005
+TIER_CHANGE_ON = dt.date(2005, 6, 1)
 SECTORS = ["A01", "C10", "C11", "C13", "C17", "C20", "C22", "C24", "C25", "D35", "E38", "F41"]
 SECTORS += ["G46", "H49", "I55", "I56", "J62", "Q86", "C23", "B08"]
 
@@ -104,10 +116,25 @@ GENERATE = [
     FROM generate_series(1, %(members)s) g
     JOIN bench_country bc ON bc.k = g %% (SELECT count(*) FROM bench_country)
     """,
+    # Dated tier history: every member enters as an observer; associates and regulars are
+    # promoted during the period (regulars a second time later), so most members count under
+    # two or three tiers over the years and the dated tier decides where each report goes.
     """
     INSERT INTO members_tierchange (member_id, tier, effective_on, reason, recorded_at)
-    SELECT id, tier, DATE '1994-06-01', 'benchmark', now()
+    SELECT id, 'observer', DATE '1994-06-01', 'benchmark', now()
     FROM members_member WHERE slug LIKE 'bench-%%'
+    UNION ALL
+    SELECT id, 'associate', make_date(1996 + (g * 7) %% 20, 1 + g %% 12, 1 + g %% 28),
+           'benchmark', now()
+    FROM (SELECT id, tier, substr(slug, 7)::int AS g
+          FROM members_member WHERE slug LIKE 'bench-%%') m
+    WHERE tier IN ('associate', 'regular')
+    UNION ALL
+    SELECT id, 'regular', make_date(1997 + (g * 7) %% 20 + g %% 6, 1 + (g * 5) %% 12, 15),
+           'benchmark', now()
+    FROM (SELECT id, tier, substr(slug, 7)::int AS g
+          FROM members_member WHERE slug LIKE 'bench-%%') m
+    WHERE tier = 'regular'
     """,
     """
     INSERT INTO members_statuschange (member_id, status, effective_on, reason, recorded_at)
@@ -317,26 +344,51 @@ ACTIVITY = [
 ]
 
 SQL = """
-WITH report_grain AS (
+WITH tier_periods AS (
+    -- The dated tier: a member's tier on 31 December of year Y is that of its last change
+    -- effective by then; before its first change, the first change's tier; with no history,
+    -- its current tier (the COALESCE below). One row per member and year of change (the last
+    -- change of that year) valid up to the year of the next change, and one for the years
+    -- before the first change.
+    SELECT member_id, tier, y AS y_from,
+           COALESCE(LEAD(y) OVER (PARTITION BY member_id ORDER BY y), 10000) AS y_to
+    FROM (SELECT DISTINCT ON (member_id, EXTRACT(YEAR FROM effective_on))
+                 member_id, tier, EXTRACT(YEAR FROM effective_on)::int AS y
+          FROM members_tierchange
+          ORDER BY member_id, EXTRACT(YEAR FROM effective_on), effective_on DESC,
+                   recorded_at DESC, id DESC) last_of_year
+    UNION ALL
+    (SELECT DISTINCT ON (member_id) member_id, tier, 0, EXTRACT(YEAR FROM effective_on)::int
+     FROM members_tierchange
+     ORDER BY member_id, effective_on, recorded_at, id)
+),
+reports AS MATERIALIZED (
+    -- Approved reports with their member's country and dated tier, found once per report
+    -- (not once per impact value).
+    SELECT r.id, r.year, m.country_id AS cc, COALESCE(tp.tier, m.tier) AS tier,
+           {activity_columns}
+    FROM knowledge_annualreport r
+    JOIN members_member m ON m.id = r.member_id
+    LEFT JOIN tier_periods tp ON tp.member_id = r.member_id
+                             AND r.year >= tp.y_from AND r.year < tp.y_to
+    WHERE r.status = 'approved'
+),
+report_grain AS (
     -- Approved report values summed at the finest grain a report has (year, country, tier,
-    -- indicator); a country is in one chapter and a member in one tier, so these partial sums
-    -- add up into every report scope below.
-    SELECT r.year, m.country_id AS cc, m.tier, i.code AS indicator, i.unit,
+    -- indicator); a country is in one chapter and a member in one tier in a given year, so
+    -- these partial sums add up into every report scope below.
+    SELECT r.year, r.cc, r.tier, i.code AS indicator, i.unit,
            SUM(ri.stored_value) AS total, COUNT(*) AS n, SUM(r.enterprises_assisted) AS ent
     FROM knowledge_reportimpact ri
-    JOIN knowledge_annualreport r ON r.id = ri.report_id
-    JOIN members_member m ON m.id = r.member_id
+    JOIN reports r ON r.id = ri.report_id
     JOIN knowledge_indicator i ON i.id = ri.indicator_id
-    WHERE r.status = 'approved'
-    GROUP BY r.year, m.country_id, m.tier, i.code, i.unit
+    GROUP BY r.year, r.cc, r.tier, i.code, i.unit
     UNION ALL
     SELECT g.year, g.cc, g.tier, a.indicator, '', a.total, g.n, g.ent
-    FROM (SELECT r.year, m.country_id AS cc, m.tier, COUNT(*) AS n,
+    FROM (SELECT r.year, r.cc, r.tier, COUNT(*) AS n,
                  SUM(r.enterprises_assisted) AS ent, {activity_sums}
-          FROM knowledge_annualreport r
-          JOIN members_member m ON m.id = r.member_id
-          WHERE r.status = 'approved'
-          GROUP BY r.year, m.country_id, m.tier) g
+          FROM reports r
+          GROUP BY r.year, r.cc, r.tier) g
     CROSS JOIN LATERAL (VALUES {activity_values}) AS a(indicator, total)
 ),
 report_rows AS (
@@ -356,12 +408,15 @@ report_rows AS (
                             (g.year, g.indicator, g.unit, g.tier))
 ),
 cases AS (
-    SELECT c.id, c.member_id, c.year, c.country_id AS cc, ch.slug AS chs, m.tier,
+    SELECT c.id, c.member_id, c.year, c.country_id AS cc, ch.slug AS chs,
+           COALESCE(tp.tier, m.tier) AS tier,
            SUBSTR(c.sector, 1, 1) AS sec, c.enterprises AS ent, c.investment_usd,
            c.annual_savings_usd, c.options_identified, c.options_implemented,
            c.output_before, c.output_after
     FROM knowledge_case c
     JOIN members_member m ON m.id = c.member_id
+    LEFT JOIN tier_periods tp ON tp.member_id = c.member_id
+                             AND c.year >= tp.y_from AND c.year < tp.y_to
     JOIN chapters_country co ON co.code = c.country_id
     JOIN chapters_chapter ch ON ch.id = co.chapter_id
     WHERE c.status = 'approved'
@@ -431,6 +486,7 @@ UNION ALL SELECT scope, year, metric, unit, source, total, n_items, n_enterprise
                  q[1], q[2], q[3]
           FROM distribution_rows
 """.format(
+    activity_columns=", ".join(f"r.{a}" for a in ACTIVITY),
     activity_sums=", ".join(f"SUM(r.{a}) AS {a}" for a in ACTIVITY),
     activity_values=", ".join(f"('{a}', g.{a})" for a in ACTIVITY),
 )
@@ -496,6 +552,51 @@ def empty_statistics() -> None:
 
     Statistic.objects.all().delete()
     StatisticSlice.objects.all().delete()
+
+
+class _Undo(Exception):
+    """Rolls the timed tier change back, so that every run starts from the same data."""
+
+
+def time_tier_change(actor: Any) -> dict[str, Any]:
+    """A member promoted with effect from TIER_CHANGE_ON: the event marks the tier slices of
+    every later year stale in the change's transaction; their recompute is what the worker's
+    task then runs. Checked by a full rebuild (nothing to change), then rolled back."""
+    from django.db import transaction
+
+    from knowledge.models import StatisticSlice
+    from knowledge.statistics.services import statistics_recompute_slices
+    from members.models import Member
+    from members.services import member_change_tier
+
+    member = Member.objects.get(slug="bench-1")  # an observer throughout
+    out: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            start = time.perf_counter()
+            member_change_tier(
+                actor=actor,
+                member=member,
+                tier="associate",
+                effective_on=TIER_CHANGE_ON,
+                reason="benchmark",
+            )
+            out["event_ms"] = (time.perf_counter() - start) * 1000
+            marked = list(
+                StatisticSlice.objects.filter(dirty_since__isnull=False).values_list(
+                    "scope", "year"
+                )
+            )
+            out["slices"] = len(marked)
+            start = time.perf_counter()
+            statistics_recompute_slices(slices=marked)
+            out["recompute_ms"] = (time.perf_counter() - start) * 1000
+            out["rebuild_changed"] = build_statistics().changed
+            raise _Undo
+    except _Undo:
+        pass
+    assert out["rebuild_changed"] == 0
+    return out
 
 
 def main() -> None:
@@ -591,6 +692,7 @@ def main() -> None:
     )
 
     from knowledge.evidence.services.reports import report_approve
+    from knowledge.models import AnnualReport
     from knowledge.statistics import rollups
     from knowledge.statistics.services import statistics_recompute_slices
     from recpnet.models import User
@@ -611,6 +713,18 @@ def main() -> None:
     after = build_statistics()
     assert after.changed == 0, after.changes[:5]  # the slice recomputes left nothing behind
 
+    # The same four slices in a year that many members' later promotions restate (dated tiers
+    # read those members' histories), recomputed as the sweep or a restating event would.
+    past_slices = rollups.slices_for_report(
+        AnnualReport.objects.get(member__slug="bench-1", year=PAST_YEAR)
+    )
+    past_times = []
+    for _ in range(len(reports)):
+        start = time.perf_counter()
+        statistics_recompute_slices(slices=past_slices)
+        past_times.append(time.perf_counter() - start)
+    tier_change = time_tier_change(secretariat)
+
     print(
         f"one approval (report_approve, commit): median "
         f"{statistics.median(approve_times) * 1000:.1f} ms"
@@ -619,6 +733,16 @@ def main() -> None:
         f"slice recompute after one approval ({len(slices)} slices, {written} rows): median "
         f"{statistics.median(slice_times) * 1000:.1f} ms, max {max(slice_times) * 1000:.1f} ms "
         f"over {len(slice_times)} approvals"
+    )
+    print(
+        f"slice recompute of {PAST_YEAR} ({len(past_slices)} slices): median "
+        f"{statistics.median(past_times) * 1000:.1f} ms"
+    )
+    print(
+        f"a promotion back-dated to {TIER_CHANGE_ON}: member_change_tier marks "
+        f"{tier_change['slices']} tier slices in {tier_change['event_ms']:.1f} ms; their "
+        f"recompute {tier_change['recompute_ms']:.1f} ms; a full rebuild then changes "
+        f"{tier_change['rebuild_changed']} rows"
     )
     print("\nRESULTS")
     print(f"  full rebuild (empty table) ÷ SQL = {first / sql_time:.2f}   (target ≤ 1.5)")

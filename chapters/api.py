@@ -34,4 +34,4 @@ class ChapterList(ScopedAPIMixin, generics.ListAPIView[Chapter]):
     filterset_fields = ("slug",)
 
     def scoped_queryset(self) -> QuerySet[Any]:
-        return selectors.chapters_list().order_by("position", "name")
+        return selectors.chapters_list(actor=self.request.user).order_by("position", "name")

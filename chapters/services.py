@@ -5,19 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from recpnet import bounds
+from recpnet import bounds, events
 from recpnet.exceptions import ConflictError
 
+from . import policies
+from .events import CountryChapterChanged
 from .models import Chapter, Coordinator, Country
-
-
-def _require_secretariat(actor: Any) -> None:
-    if not (getattr(actor, "is_authenticated", False) and actor.is_secretariat):
-        raise PermissionDenied(_("Only the secretariat may change chapters."))
 
 
 def _check_unique(*, slug: str, name: str, exclude: Chapter | None = None) -> None:
@@ -34,7 +31,7 @@ def _check_unique(*, slug: str, name: str, exclude: Chapter | None = None) -> No
 def chapter_create(
     *, actor: Any, slug: str, name: str, description: str = "", position: int = 0
 ) -> Chapter:
-    _require_secretariat(actor)
+    policies.authorize(actor, "chapter", "create")
     slug, name = (slug or "").strip(), (name or "").strip()
     if slug == "new":  # the path of the creation page
         raise ValidationError({"slug": _("The slug “new” is reserved.")})
@@ -50,7 +47,7 @@ def chapter_update(
     *, actor: Any, chapter: Chapter, name: str, description: str = "", position: int = 0
 ) -> Chapter:
     """Rename or describe a chapter. The slug is its stable public identifier (URLs, API)."""
-    _require_secretariat(actor)
+    policies.authorize(actor, "chapter", "edit", chapter)
     name = (name or "").strip()
     _check_unique(slug=chapter.slug, name=name, exclude=chapter)
     description = bounds.clean_text(description)
@@ -65,21 +62,31 @@ def chapter_update(
 @transaction.atomic
 def country_assign(*, actor: Any, code: str, chapter: Chapter) -> Country:
     """Move a country to another chapter (its members' chapter follows)."""
-    _require_secretariat(actor)
+    policies.authorize(actor, "chapter", "assign_country", chapter)
     country = Country.objects.select_for_update().filter(code=(code or "").upper()).first()
     if country is None:
         raise ValidationError({"country": _("Unknown country code “%(code)s”.") % {"code": code}})
     if country.chapter_id == chapter.pk:
         return country  # already there: no history entry
+    old_chapter = country.chapter.slug
     country.chapter = chapter
     country.full_clean()
     country.save()
+    # The country's figures of every year move to the new chapter: restated in this transaction.
+    events.publish(
+        CountryChapterChanged(
+            country=country.code, old_chapter=old_chapter, new_chapter=chapter.slug
+        )
+    )
     return country
 
 
 @transaction.atomic
 def coordinator_assign(*, actor: Any, chapter: Chapter, email: str) -> Coordinator:
-    _require_secretariat(actor)
+    """Assign a coordinator. Allowed even when the person is staff of a member in the chapter;
+    the pages then warn that they cannot review that member's items
+    (:func:`chapters.policies.coordinator_conflicts`)."""
+    policies.authorize(actor, "chapter", "assign_coordinator", chapter)
     email = (email or "").strip().lower()
     user = get_user_model().objects.filter(email__iexact=email).first()
     if user is None:
@@ -104,7 +111,7 @@ def coordinator_assign(*, actor: Any, chapter: Chapter, email: str) -> Coordinat
 
 @transaction.atomic
 def coordinator_remove(*, actor: Any, coordinator: Coordinator) -> None:
-    _require_secretariat(actor)
+    policies.authorize(actor, "coordinator", "remove", coordinator)
     deleted, _rows = Coordinator.objects.filter(pk=coordinator.pk).delete()
     if not deleted:
         raise ConflictError(_("This coordinator was already removed."))

@@ -1,15 +1,44 @@
 """Django admin for the knowledge base: the catalogue (indicators, exchange rates) with its
-history, and cases (read-mostly: writes go through the portal's pages and services)."""
+history, and cases (read-mostly: writes go through the portal's pages and services). The
+catalogue's writes here go through its services, which publish the events the statistics
+follow."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from knowledge.catalogue import policies as catalogue_policies
+from knowledge.catalogue import services as catalogue_services
 from knowledge.models import Case, CaseImpact, CaseImportJob, ExchangeRate, Indicator
 from recpnet.admin import HistoryAdmin
+
+
+class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Shows the service's rules (a code that stays, a unit the conversions know) on the
+    form's fields before anything is saved."""
+
+    class Meta:
+        model = Indicator
+        fields = ("code", "name", "unit", "category", "input_units", "description", "position")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        candidate = copy.copy(self.instance)  # the instance itself is updated after clean()
+        for name, value in self.cleaned_data.items():
+            setattr(candidate, name, value)
+        try:
+            catalogue_services.indicator_check(indicator=candidate)
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return self.cleaned_data
 
 
 @admin.register(Indicator)
@@ -17,12 +46,29 @@ class IndicatorAdmin(HistoryAdmin):
     list_display = ("code", "name", "unit", "category", "position")
     list_filter = ("category",)
     search_fields = ("code", "name")
+    form = IndicatorForm
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and catalogue_policies.allows(
+            request.user, "indicator", "create"
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and catalogue_policies.allows(
+            request.user, "indicator", "edit", obj
+        )
+
+    def save_model(self, request: HttpRequest, obj: Indicator, form: Any, change: bool) -> None:
+        # A change of the stored unit restates the indicator's figures (an event); a form
+        # saved unchanged writes nothing.
+        catalogue_services.indicator_save(actor=request.user, indicator=obj)
 
 
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(HistoryAdmin):
     """Read-only here: rates are added and changed on the portal's page, through the service
-    that asks for confirmation of a rate far from its neighbours and requires a source."""
+    that asks for confirmation of a rate far from its neighbours and requires a source. A
+    wrong rate can be removed (through the service: the amounts it converted wait again)."""
 
     list_display = ("currency", "year", "usd_per_unit", "source")
     list_filter = ("currency",)
@@ -33,6 +79,19 @@ class ExchangeRateAdmin(HistoryAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and catalogue_policies.allows(
+            request.user, "exchange_rate", "delete", obj
+        )
+
+    def delete_model(self, request: HttpRequest, obj: ExchangeRate) -> None:
+        catalogue_services.exchange_rate_delete(actor=request.user, rate=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ExchangeRate]) -> None:
+        for rate in queryset:
+            catalogue_services.exchange_rate_delete(actor=request.user, rate=rate)
 
 
 class CaseImpactInline(admin.TabularInline):

@@ -14,11 +14,11 @@ from knowledge.evidence.models.cases import (
     Methodology,
     Visibility,
 )
+from knowledge.evidence.models.reminders import Reminder
 from knowledge.evidence.models.reports import (
     ACTIVITY_FIELDS,
     AnnualReport,
     ReportImpact,
-    ReportReminder,
 )
 from knowledge.evidence.models.review import ReviewStatus, Transition
 from knowledge.statistics.models import Statistic, StatisticSlice
@@ -38,8 +38,8 @@ __all__ = [
     "Indicator",
     "IndicatorCategory",
     "Methodology",
+    "Reminder",
     "ReportImpact",
-    "ReportReminder",
     "ReviewStatus",
     "Statistic",
     "StatisticSlice",

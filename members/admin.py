@@ -7,8 +7,10 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from recpnet import events
 from recpnet.admin import HistoryAdmin
 
+from .events import MemberCountryChanged
 from .models import (
     Application,
     EligibilityThreshold,
@@ -65,6 +67,16 @@ class MemberAdmin(HistoryAdmin):
     # ranges (recpnet.bounds); tier and status through their dated history.
     readonly_fields = ("tier", "status", "joined_on", "established")
     inlines = (MembershipInline, TierChangeInline, StatusChangeInline)
+
+    def save_model(self, request: HttpRequest, obj: Member, form: Any, change: bool) -> None:
+        old = Member.objects.filter(pk=obj.pk).values_list("country_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        if old is not None and old != obj.country_id:
+            # As members.services.member_update: the statistics restate the member's reports
+            # under the new country (the admin saves inside a transaction).
+            events.publish(
+                MemberCountryChanged(member_id=obj.pk, old_country=old, new_country=obj.country_id)
+            )
 
 
 @admin.register(Application)

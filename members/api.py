@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -27,7 +25,7 @@ from recpnet.api import (
     WholeNumberField,
 )
 
-from . import selectors, services
+from . import policies, selectors, services
 from .growth import network_growth
 from .models import Member, OrganisationType, Status, Tier, TierChange
 from .themes import THEMES
@@ -148,8 +146,7 @@ class MemberDetail(ScopedAPIMixin, generics.RetrieveUpdateAPIView[Member]):
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         member = self.get_object()
-        if not selectors.can_manage_member(actor=request.user, member=member):
-            raise PermissionDenied(_("Only the member's admins or the secretariat may edit it."))
+        policies.require(request.user, "member", "edit", member)
         serializer = MemberUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         member = services.member_update(
@@ -193,8 +190,7 @@ class MemberTier(ScopedAPIMixin, generics.GenericAPIView[Member]):
 
     def post(self, request: Request, slug: str) -> Response:
         member = self.get_object()
-        if not selectors.is_secretariat(request.user):  # 403 before 400: see, not act
-            raise PermissionDenied(_("Only the secretariat may change tiers."))
+        policies.require(request.user, "member", "manage", member)  # 403 before 400
         data = TierChangeRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         change = services.member_change_tier(

@@ -7,17 +7,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
-from django.http import Http404
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chapters.models import Chapter, Coordinator
+from chapters.models import Chapter
 from chapters.selectors import chapters_coordinated_by
+from recpnet.roles import remember
 
-from . import evidence
+from . import evidence, policies
 from .models import (
     TIER_ORDER,
     Application,
@@ -37,12 +36,14 @@ from .themes import THEMES
 
 @dataclass(frozen=True)
 class Roles:
-    """What the acting user is, for navigation and access checks."""
+    """What the acting user is, for navigation and for the rulebooks (``policies.py``), which
+    read it through :class:`recpnet.roles.ActorRoles`."""
 
     authenticated: bool = False
     secretariat: bool = False
     chapters: tuple[Chapter, ...] = ()
     memberships: tuple[Membership, ...] = field(default_factory=tuple)
+    user_id: int | None = None
 
     @property
     def admin_of(self) -> tuple[Member, ...]:
@@ -52,10 +53,23 @@ class Roles:
     def members(self) -> tuple[Member, ...]:
         return tuple(m.member for m in self.memberships)
 
+    @property
+    def chapter_ids(self) -> frozenset[int]:
+        return frozenset(c.pk for c in self.chapters)
 
-def roles_for(*, actor: Any) -> Roles:
-    if not getattr(actor, "is_authenticated", False):
-        return Roles()
+    def member_ids(self, *, role: str | None = None) -> frozenset[int]:
+        return frozenset(m.member_id for m in self.memberships if role is None or m.role == role)
+
+    def role_in(self, member_id: int) -> str | None:
+        return next((m.role for m in self.memberships if m.member_id == member_id), None)
+
+    def members_in_chapter(self, chapter_id: int) -> tuple[Member, ...]:
+        return tuple(
+            m.member for m in self.memberships if m.member.country.chapter_id == chapter_id
+        )
+
+
+def _load_roles(actor: Any) -> Roles:
     memberships = tuple(
         Membership.objects.filter(user=actor)
         .select_related("member", "member__country__chapter")
@@ -66,7 +80,16 @@ def roles_for(*, actor: Any) -> Roles:
         secretariat=bool(actor.is_secretariat),
         chapters=tuple(chapters_coordinated_by(actor=actor)),
         memberships=memberships,
+        user_id=actor.pk,
     )
+
+
+def roles_for(*, actor: Any) -> Roles:
+    """The actor's roles: read once per request (:mod:`recpnet.roles`), afresh outside one."""
+    if not getattr(actor, "is_authenticated", False):
+        return Roles()
+    roles: Roles = remember(actor, _load_roles)
+    return roles
 
 
 def memberships_for(*, actor: Any) -> QuerySet[Membership]:
@@ -75,47 +98,31 @@ def memberships_for(*, actor: Any) -> QuerySet[Membership]:
     return Membership.objects.filter(user=actor).select_related("member")
 
 
-# --- access ---------------------------------------------------------------------------------
-
-
-def _is_authenticated(actor: Any) -> bool:
-    return bool(getattr(actor, "is_authenticated", False))
+# --- access: questions to the rulebook (policies.py), by the names other code uses -----------
 
 
 def is_secretariat(actor: Any) -> bool:
-    return _is_authenticated(actor) and bool(actor.is_secretariat)
+    return roles_for(actor=actor).secretariat
 
 
 def role_in(*, actor: Any, member: Member) -> str | None:
     """The actor's staff role in ``member`` (``admin``/``staff``) or None."""
-    if not _is_authenticated(actor):
-        return None
-    return (
-        Membership.objects.filter(user=actor, member=member).values_list("role", flat=True).first()
-    )
+    return roles_for(actor=actor).role_in(member.pk)
 
 
 def coordinates(*, actor: Any, chapter_id: int) -> bool:
-    if not _is_authenticated(actor):
-        return False
-    return Coordinator.objects.filter(user=actor, chapter_id=chapter_id).exists()
+    return chapter_id in roles_for(actor=actor).chapter_ids
 
 
 def can_manage_member(*, actor: Any, member: Member) -> bool:
     """Edit the profile, invite and remove staff: the member's admins and the secretariat."""
-    return is_secretariat(actor) or role_in(actor=actor, member=member) == Role.ADMIN
+    return policies.allows(actor, "member", "manage_staff", member)
 
 
 def sees_network_contacts(*, actor: Any) -> bool:
     """Network-only contact details: logged-in users of active members, coordinators and the
     secretariat."""
-    if not _is_authenticated(actor):
-        return False
-    if actor.is_secretariat:
-        return True
-    if Membership.objects.filter(user=actor, member__status=Status.ACTIVE).exists():
-        return True
-    return Coordinator.objects.filter(user=actor).exists()
+    return policies.allows(actor, "member", "view_contacts")
 
 
 # --- members --------------------------------------------------------------------------------
@@ -128,47 +135,34 @@ def _members_base() -> QuerySet[Member]:
 def members_visible_to(*, actor: Any) -> QuerySet[Member]:
     """Active members for everyone; the secretariat sees all; a member's staff and its chapter's
     coordinators also see it when it is not active."""
-    qs = _members_base()
-    if is_secretariat(actor):
-        return qs
-    visible = Q(status=Status.ACTIVE)
-    if _is_authenticated(actor):
-        visible |= Q(memberships__user=actor) | Q(country__chapter__coordinators__user=actor)
-        return qs.filter(pk__in=Member.objects.filter(visible).values("pk"))
-    return qs.filter(visible)
+    return policies.filter(_members_base(), actor, "member", "view")
 
 
 def member_get_for_user(*, actor: Any, slug: str) -> Member:
     """The member ``slug`` if the actor may see it, else 404 (missing and not yours alike)."""
-    return get_object_or_404(members_visible_to(actor=actor), slug=slug)
+    return policies.get(_members_base(), actor, "member", "view", slug=slug)
 
 
 def member_workspace_get(*, actor: Any, slug: str) -> tuple[Member, str | None]:
     """A member's private workspace: its staff and the secretariat; everyone else 404.
 
     Returns the member and the actor's role in it (None for the secretariat)."""
-    if not _is_authenticated(actor):
-        raise Http404
-    member = get_object_or_404(_members_base(), slug=slug)
-    role = role_in(actor=actor, member=member)
-    if role is None and not actor.is_secretariat:
-        raise Http404
-    return member, role
+    member = policies.get(_members_base(), actor, "member", "view_workspace", slug=slug)
+    return member, role_in(actor=actor, member=member)
 
 
 def member_private_get(*, actor: Any, slug: str) -> Member:
     """Private member data (eligibility, history): its staff, its chapter's coordinators and
     the secretariat; everyone else 404."""
-    if not _is_authenticated(actor):
-        raise Http404
-    member = get_object_or_404(_members_base(), slug=slug)
-    if (
-        actor.is_secretariat
-        or role_in(actor=actor, member=member) is not None
-        or coordinates(actor=actor, chapter_id=member.country.chapter_id)
-    ):
-        return member
-    raise Http404
+    return policies.get(_members_base(), actor, "member", "view_record", slug=slug)
+
+
+def member_manage_get(*, actor: Any, slug: str) -> Member:
+    """A member for the secretariat's tier, status and seat changes: 404 for who may not see
+    it, 403 for who sees it but is not the secretariat (as the API's tier change)."""
+    member = member_get_for_user(actor=actor, slug=slug)
+    policies.require(actor, "member", "manage", member)
+    return member
 
 
 def directory(
@@ -181,7 +175,7 @@ def directory(
     theme: str = "",
 ) -> QuerySet[Member]:
     """The public directory: active members, filtered. Constant in queries (one)."""
-    qs = _members_base().filter(status=Status.ACTIVE)
+    qs = members_visible_to(actor=actor).filter(status=Status.ACTIVE)
     if chapter:
         qs = qs.filter(country__chapter__slug=chapter)
     if country:
@@ -226,9 +220,7 @@ def member_pending_invitations(*, member: Member) -> QuerySet[Invitation]:
 def member_invitation_get(*, actor: Any, member: Member, pk: int) -> Invitation:
     """One of ``member``'s invitations, for someone who may manage the member (its admins and
     the secretariat); any other invitation, or any other actor, gets 404."""
-    if not can_manage_member(actor=actor, member=member):
-        raise Http404
-    return get_object_or_404(member.invitations.all(), pk=pk)
+    return policies.get(member.invitations.all(), actor, "invitation", "manage", pk=pk)
 
 
 def invitation_get(*, token: Any) -> Invitation:
@@ -251,9 +243,12 @@ def executive_seats(*, member: Member | None = None) -> QuerySet[ExecutiveSeat]:
 
 def members_for_secretariat(*, actor: Any) -> QuerySet[Member]:
     """Every member with its staff count, for the secretariat's list and exports."""
-    if not is_secretariat(actor):
-        raise PermissionDenied
-    return _members_base().annotate(staff_count=Count("memberships")).order_by("name")
+    policies.require(actor, "member", "list_all")
+    return (
+        policies.filter(_members_base(), actor, "member", "list_all")
+        .annotate(staff_count=Count("memberships"))
+        .order_by("name")
+    )
 
 
 MEMBER_EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -298,13 +293,13 @@ def member_export_rows(*, actor: Any) -> list[dict[str, Any]]:
 
 def member_counts(*, actor: Any) -> dict[str, dict[str, int]]:
     """Members by status and, for active members, by tier (secretariat)."""
-    if not is_secretariat(actor):
-        raise PermissionDenied
+    policies.require(actor, "member", "list_all")
+    members = policies.filter(Member.objects.order_by(), actor, "member", "list_all")
     by_status = dict(
-        Member.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+        members.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
     by_tier = dict(
-        Member.objects.filter(status=Status.ACTIVE)
+        members.filter(status=Status.ACTIVE)
         .values_list("tier")
         .annotate(n=Count("pk"))
         .values_list("tier", "n")
@@ -377,12 +372,8 @@ def member_eligibility(*, member: Member, today: dt.date | None = None) -> Eligi
 def applications_visible_to(*, actor: Any) -> QuerySet[Application]:
     """The secretariat sees every application; a coordinator those of the chapters they
     coordinate; an applicant their own."""
-    if not _is_authenticated(actor):
-        return Application.objects.none()
     qs = Application.objects.select_related("country__chapter", "applicant", "member")
-    if actor.is_secretariat:
-        return qs
-    return qs.filter(Q(applicant=actor) | Q(country__chapter__coordinators__user=actor)).distinct()
+    return policies.filter(qs, actor, "application", "view")
 
 
 def application_get_for_user(*, actor: Any, reference: Any) -> Application:
@@ -395,6 +386,8 @@ def application_counts(*, actor: Any) -> dict[str, int]:
 
 
 def can_recommend(*, actor: Any, application: Application) -> bool:
-    return is_secretariat(actor) or coordinates(
-        actor=actor, chapter_id=application.country.chapter_id
-    )
+    return policies.allows(actor, "application", "recommend", application)
+
+
+def can_decide(*, actor: Any, application: Application) -> bool:
+    return policies.allows(actor, "application", "decide", application)

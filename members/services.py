@@ -15,12 +15,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from chapters.models import Coordinator, Country
-from recpnet import bounds
+from recpnet import bounds, events
 from recpnet.exceptions import ConflictError
 from recpnet.history import record_change
 
-from . import evidence
+from . import evidence, policies
 from .emails import absolute, send_on_commit
+from .events import MemberCountryChanged, MemberTierChanged
 from .models import (
     OPEN_APPLICATION_STATES,
     TIER_ORDER,
@@ -38,7 +39,6 @@ from .models import (
     Tier,
     TierChange,
 )
-from .selectors import can_manage_member, coordinates, is_secretariat, role_in
 from .themes import THEME_CODES
 
 INVITATION_LIFETIME = dt.timedelta(days=14)
@@ -77,11 +77,6 @@ MEMBER_SECRETARIAT_FIELDS = MEMBER_ADMIN_FIELDS | {
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _require_secretariat(actor: Any) -> None:
-    if not is_secretariat(actor):
-        raise PermissionDenied(_("Only the secretariat may do this."))
 
 
 def _country(code: Any, *, field: str = "country") -> Country:
@@ -174,6 +169,9 @@ def _record_tier(
     )
     change.full_clean()
     change.save()
+    # Every tier row is written here: the statistics restate the years it can move, in this
+    # transaction.
+    events.publish(MemberTierChanged(member_id=member.pk, effective_on=effective_on))
     return change
 
 
@@ -210,7 +208,7 @@ def member_create(
     **profile: Any,
 ) -> Member:
     """Record a member directly (secretariat), with its first tier and status rows."""
-    _require_secretariat(actor)
+    policies.authorize(actor, "member", "create")
     name = _required_text(name, "name", _("A name is required."))
     country_obj = _country(country)
     _check_name_free(name)
@@ -251,12 +249,11 @@ def member_create(
 def member_update(*, actor: Any, member: Member, **fields: Any) -> Member:
     """Edit a member's profile: its admins (profile and contacts) or the secretariat (also name,
     slug, country, type, founding flag, joined date)."""
-    if is_secretariat(actor):
+    policies.authorize(actor, "member", "edit", member)
+    if policies.allows(actor, "member", "edit_identity", member):
         allowed = MEMBER_SECRETARIAT_FIELDS
-    elif role_in(actor=actor, member=member) == Role.ADMIN:
-        allowed = MEMBER_ADMIN_FIELDS
     else:
-        raise PermissionDenied(_("Only the member's admins or the secretariat may edit it."))
+        allowed = MEMBER_ADMIN_FIELDS
     not_allowed = set(fields) - allowed
     if not_allowed:
         raise PermissionDenied(
@@ -280,10 +277,17 @@ def member_update(*, actor: Any, member: Member, **fields: Any) -> Member:
     if all(getattr(member, key) == value for key, value in fields.items()):
         # Saved unchanged: no history entry, so the history shows only real changes.
         return member
+    old_country = member.country_id
     for key, value in fields.items():
         setattr(member, key, value)
     member.full_clean()
     member.save()
+    if member.country_id != old_country:
+        events.publish(
+            MemberCountryChanged(
+                member_id=member.pk, old_country=old_country, new_country=member.country_id
+            )
+        )
     return member
 
 
@@ -302,7 +306,7 @@ def member_change_tier(
     *, actor: Any, member: Member, tier: str, effective_on: dt.date | None, reason: str
 ) -> TierChange:
     """Promote or demote (secretariat), with a reason; back-dating records history."""
-    _require_secretariat(actor)
+    policies.authorize(actor, "member", "manage", member)
     if tier not in Tier.values:
         raise ValidationError({"tier": _("Unknown tier “%(tier)s”.") % {"tier": tier}})
     reason = _required_text(reason, "reason", _("Give the reason for the tier change."))
@@ -344,7 +348,7 @@ def member_change_status(
     effective_on: dt.date | None = None,
 ) -> StatusChange:
     """Suspend, withdraw, re-activate … (secretariat), with a reason."""
-    _require_secretariat(actor)
+    policies.authorize(actor, "member", "manage", member)
     if status not in Status.values:
         raise ValidationError({"status": _("Unknown status “%(s)s”.") % {"s": status}})
     reason = _required_text(reason, "reason", _("Give the reason for the status change."))
@@ -385,7 +389,7 @@ def executive_seat_create(
     title: str = "Member",
 ) -> ExecutiveSeat:
     """Record an Executive Committee seat; only regular members may hold one."""
-    _require_secretariat(actor)
+    policies.authorize(actor, "member", "manage", member)
     if member.tier != Tier.REGULAR:
         raise ValidationError(
             {"member": _("Only regular members may hold an Executive Committee seat.")}
@@ -415,8 +419,7 @@ def invitation_create(
     *, actor: Any, member: Member, email: str, role: str = Role.STAFF
 ) -> Invitation:
     """A member admin invites someone by email to join the member's staff."""
-    if not can_manage_member(actor=actor, member=member):
-        raise PermissionDenied(_("Only the member's admins may invite staff."))
+    policies.authorize(actor, "member", "manage_staff", member)
     email = (email or "").strip().lower()
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})
@@ -527,8 +530,7 @@ def invitation_accept(*, actor: Any, invitation: Invitation) -> Membership:
 
 @transaction.atomic
 def invitation_revoke(*, actor: Any, invitation: Invitation) -> Invitation:
-    if not can_manage_member(actor=actor, member=invitation.member):
-        raise PermissionDenied(_("Only the member's admins may withdraw invitations."))
+    policies.authorize(actor, "invitation", "manage", invitation)
     updated = Invitation.objects.filter(
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
@@ -542,8 +544,7 @@ def invitation_revoke(*, actor: Any, invitation: Invitation) -> Invitation:
 def staff_remove(*, actor: Any, membership: Membership) -> None:
     """An admin removes someone from the member's staff; the last admin stays."""
     member = membership.member
-    if not can_manage_member(actor=actor, member=member):
-        raise PermissionDenied(_("Only the member's admins may remove staff."))
+    policies.authorize(actor, "member", "manage_staff", member)
     if (
         membership.role == Role.ADMIN
         and member.memberships.select_for_update().filter(role=Role.ADMIN).count() <= 1
@@ -555,8 +556,7 @@ def staff_remove(*, actor: Any, membership: Membership) -> None:
 @transaction.atomic
 def staff_set_role(*, actor: Any, membership: Membership, role: str) -> Membership:
     member = membership.member
-    if not can_manage_member(actor=actor, member=member):
-        raise PermissionDenied(_("Only the member's admins may change roles."))
+    policies.authorize(actor, "member", "manage_staff", member)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})
     if (
@@ -592,8 +592,7 @@ def application_submit(
 ) -> Application:
     """An organisation applies for membership; its chapter's coordinators are asked to
     recommend it."""
-    if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(_("Log in or sign up to apply."))
+    policies.authorize(actor, "application", "submit")
     name = _required_text(name, "name", _("Give the organisation's name."))
     country_obj = _country(country)
     if not charter_accepted:
@@ -674,10 +673,7 @@ def application_recommend(
 ) -> Application:
     """The coordinator of the applicant's chapter (or the secretariat) recommends or not."""
     application = _lock_application(application)
-    if not (
-        is_secretariat(actor) or coordinates(actor=actor, chapter_id=application.country.chapter_id)
-    ):
-        raise PermissionDenied(_("Only the chapter's coordinator may recommend this application."))
+    policies.authorize(actor, "application", "recommend", application)
     comment = _required_text(comment, "comment", _("Explain your recommendation in a comment."))
     if application.state != ApplicationState.SUBMITTED:
         raise ConflictError(
@@ -708,8 +704,8 @@ def application_admit(
 ) -> Member:
     """The secretariat admits the organisation as an observer member; the applicant becomes its
     admin. Writes the member's first tier and status rows."""
-    _require_secretariat(actor)
     application = _lock_application(application)
+    policies.authorize(actor, "application", "decide", application)
     if application.state not in (ApplicationState.RECOMMENDED, ApplicationState.NOT_RECOMMENDED):
         raise ConflictError(_admit_conflict(application), code="application_state")
     today = timezone.localdate()
@@ -768,9 +764,9 @@ def _admit_conflict(application: Application) -> str:
 
 @transaction.atomic
 def application_reject(*, actor: Any, application: Application, reason: str) -> Application:
-    _require_secretariat(actor)
-    reason = _required_text(reason, "reason", _("Give the reason for the rejection."))
     application = _lock_application(application)
+    policies.authorize(actor, "application", "decide", application)
+    reason = _required_text(reason, "reason", _("Give the reason for the rejection."))
     if not application.is_open:
         raise ConflictError(
             _("This application is already %(state)s.")

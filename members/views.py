@@ -20,7 +20,7 @@ from chapters.selectors import chapters_ordered
 from recpnet.exceptions import ConflictError
 from recpnet.exports import export_response
 
-from . import selectors, services
+from . import policies, selectors, services
 from .forms import (
     ApplicationForm,
     DecisionForm,
@@ -50,11 +50,6 @@ def _attempt(request: HttpRequest, form: Any, call: Callable[[], Any]) -> Any:
     except ConflictError as exc:
         messages.error(request, exc.message)
     return None
-
-
-def _require_manager(request: HttpRequest, member: Member) -> None:
-    if not selectors.can_manage_member(actor=request.user, member=member):
-        raise PermissionDenied(_("Only the member's admins may manage its staff."))
 
 
 # --- public directory -------------------------------------------------------------------------
@@ -88,8 +83,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "members/detail.html",
         {
             "member": member,
-            "contacts": selectors.sees_network_contacts(actor=request.user),
-            "role": selectors.role_in(actor=request.user, member=member),
+            "contacts": policies.allows(request.user, "member", "view_contacts", member),
+            "can_see_workspace": policies.allows(request.user, "member", "view_workspace", member),
+            "can_manage": policies.allows(request.user, "member", "manage", member),
             "themes": [THEME_LABELS.get(t, t) for t in member.themes],
             "seats": selectors.executive_seats(member=member),
         },
@@ -109,7 +105,7 @@ def workspace(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "member": member,
             "role": role,
-            "can_manage": selectors.can_manage_member(actor=request.user, member=member),
+            "can_manage": policies.allows(request.user, "member", "manage_staff", member),
             "staff": selectors.member_staff(member=member),
             "invitations": selectors.member_pending_invitations(member=member),
             "invite_form": InvitationForm(),
@@ -121,9 +117,8 @@ def workspace(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
-    member, _role = selectors.member_workspace_get(actor=request.user, slug=slug)
-    if not selectors.can_manage_member(actor=request.user, member=member):
-        raise PermissionDenied(_("Only the member's admins may edit its profile."))
+    member = selectors.member_get_for_user(actor=request.user, slug=slug)
+    policies.require(request.user, "member", "edit", member)
     initial = {
         **{f: getattr(member, f) for f in services.MEMBER_ADMIN_FIELDS},
         "sectors": ", ".join(member.sectors),
@@ -136,14 +131,15 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         ):
             messages.success(request, _("Profile saved."))
             return redirect("members:workspace", slug=member.slug)
-    return render(request, "members/edit.html", {"member": member, "form": form})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "members/edit.html", {"member": member, "form": form}, status=status)
 
 
 @login_required
 @require_POST
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
     member, _role = selectors.member_workspace_get(actor=request.user, slug=slug)
-    _require_manager(request, member)
+    policies.require(request.user, "member", "manage_staff", member)
     form = InvitationForm(request.POST)
     if form.is_valid() and _attempt(
         request,
@@ -164,7 +160,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def staff_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     member, _role = selectors.member_workspace_get(actor=request.user, slug=slug)
-    _require_manager(request, member)
+    policies.require(request.user, "member", "manage_staff", member)
     membership = selectors.member_staff(member=member).filter(pk=pk).first()
     if membership is None:
         raise Http404
@@ -184,7 +180,7 @@ def staff_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     member, _role = selectors.member_workspace_get(actor=request.user, slug=slug)
-    _require_manager(request, member)
+    policies.require(request.user, "member", "manage_staff", member)
     invitation = selectors.member_invitation_get(actor=request.user, member=member, pk=pk)
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
@@ -247,24 +243,17 @@ def _manage_context(request: HttpRequest, member: Member, **forms: Any) -> dict[
     }
 
 
-def _manageable(request: HttpRequest, slug: str) -> Member:
-    member = selectors.member_private_get(actor=request.user, slug=slug)
-    if not selectors.is_secretariat(request.user):
-        raise PermissionDenied(_("Only the secretariat may change tiers and status."))
-    return member
-
-
 @login_required
 @require_GET
 def manage(request: HttpRequest, slug: str) -> HttpResponse:
-    member = _manageable(request, slug)
+    member = selectors.member_manage_get(actor=request.user, slug=slug)
     return render(request, "members/manage.html", _manage_context(request, member))
 
 
 def _manage_post(
     request: HttpRequest, slug: str, form_class: Any, key: str, call: Callable[..., Any], done: str
 ) -> HttpResponse:
-    member = _manageable(request, slug)
+    member = selectors.member_manage_get(actor=request.user, slug=slug)
     form = form_class(request.POST)
     if form.is_valid() and _attempt(request, form, lambda: call(member, form.cleaned_data)):
         messages.success(request, done)
@@ -358,10 +347,10 @@ def _application_context(
     can_recommend = application.state == ApplicationState.SUBMITTED and (
         selectors.can_recommend(actor=user, application=application)
     )
-    can_decide = selectors.is_secretariat(user) and application.state in (
+    can_decide = application.state in (
         ApplicationState.RECOMMENDED,
         ApplicationState.NOT_RECOMMENDED,
-    )
+    ) and selectors.can_decide(actor=user, application=application)
     return {
         "application": application,
         "themes": [THEME_LABELS.get(t, t) for t in application.themes],
@@ -383,8 +372,7 @@ def application(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def application_recommend(request: HttpRequest, reference: str) -> HttpResponse:
     app = selectors.application_get_for_user(actor=request.user, reference=reference)
-    if not selectors.can_recommend(actor=request.user, application=app):
-        raise PermissionDenied(_("Only the chapter's coordinator may recommend this application."))
+    policies.require(request.user, "application", "recommend", app)
     form = RecommendationForm(request.POST)
     if form.is_valid() and _attempt(
         request,
@@ -407,8 +395,7 @@ def application_recommend(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def application_decide(request: HttpRequest, reference: str) -> HttpResponse:
     app = selectors.application_get_for_user(actor=request.user, reference=reference)
-    if not selectors.is_secretariat(request.user):
-        raise PermissionDenied(_("Only the secretariat decides on applications."))
+    policies.require(request.user, "application", "decide", app)
     form = DecisionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data

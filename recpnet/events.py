@@ -26,6 +26,13 @@ def subscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
         handlers.append(handler)
 
 
+def unsubscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
+    """Stop calling ``handler`` for ``event_type`` (a test's recording handler, once done)."""
+    handlers = _handlers.get(event_type, [])
+    if handler in handlers:
+        handlers.remove(handler)
+
+
 def publish(event: object) -> None:
     """Deliver ``event`` to its handlers now, in the caller's transaction. A handler's error
     propagates, and so rolls back the change: a change whose consequence cannot be recorded

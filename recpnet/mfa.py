@@ -21,12 +21,8 @@ _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/")
 
 
 def request_roles(request: HttpRequest) -> Any:
-    """The acting user's roles, computed at most once per request."""
-    roles = getattr(request, "_roles", None)
-    if roles is None:
-        roles = roles_for(actor=getattr(request, "user", None))
-        request._roles = roles  # type: ignore[attr-defined]
-    return roles
+    """The acting user's roles (read once per request: :mod:`recpnet.roles`)."""
+    return roles_for(actor=getattr(request, "user", None))
 
 
 def mfa_required_message() -> str:
@@ -39,11 +35,8 @@ def needs_mfa(user: Any, roles: Any = None) -> bool:
     """Coordinators and the secretariat must have two-factor authentication."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.is_secretariat:
-        return True
-    if roles is not None:
-        return bool(roles.chapters)
-    return bool(user.coordinator_assignments.exists())
+    roles = roles if roles is not None else roles_for(actor=user)
+    return bool(roles.secretariat or roles.chapter_ids)
 
 
 def totp_authenticator(user: Any) -> Authenticator | None:
@@ -68,8 +61,8 @@ class RequireMFAForReviewersMiddleware:
 
     def _blocked(self, request: HttpRequest) -> HttpResponse | None:
         user = getattr(request, "user", None)
-        # The roles are computed once per request and shared with the navigation
-        # (recpnet.context_processors), so this check costs no extra query for most users.
+        # The roles are read once per request and shared with every later check and the
+        # navigation (recpnet.roles), so this check costs no extra query.
         roles = request_roles(request)
         if not needs_mfa(user, roles) or has_mfa(user):
             return None

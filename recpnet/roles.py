@@ -1,21 +1,112 @@
 """The acting user's roles, as a seam: ``recpnet`` is the shared base every app may import and
 imports no app itself, while the roles (staff memberships, coordinator assignments) are the
-``members`` app's. ``members`` registers its ``roles_for`` here when it is ready."""
+``members`` app's. ``members`` registers its ``roles_for`` here when it is ready.
+
+Roles are read once per request: :class:`RolesPerRequestMiddleware` opens a cache for the
+request (a context variable, so threads and async tasks never share one), and the provider
+keeps each actor's roles there through :func:`remember`. Outside a request (tests calling
+services, Celery tasks, management commands) there is no cache, so a role granted or taken away
+is seen by the very next check. Within a request, a write to the data roles are read from
+(:func:`forget`, connected by the provider to those models' save and delete signals) empties it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Protocol
+
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+
+
+class ActorRoles(Protocol):
+    """What the rulebooks (``<app>/policies.py``, built on :mod:`recpnet.rulebook`) read of the
+    actor's roles; ``members.selectors.Roles`` is the one implementation."""
+
+    @property
+    def authenticated(self) -> bool: ...
+
+    @property
+    def secretariat(self) -> bool: ...
+
+    @property
+    def user_id(self) -> int | None: ...
+
+    @property
+    def chapter_ids(self) -> frozenset[int]: ...
+
+    def member_ids(self, *, role: str | None = None) -> frozenset[int]: ...
+
+    def members_in_chapter(self, chapter_id: int) -> tuple[Any, ...]: ...
+
 
 _provider: Callable[..., Any] | None = None
+_cache: ContextVar[dict[Any, Any] | None] = ContextVar("recpnet_roles_cache", default=None)
 
 
-def register_roles_provider(provider: Callable[..., Any]) -> None:
-    global _provider  # set once, at start-up, by members.apps
+def register_roles_provider(
+    provider: Callable[..., Any], *, sources: tuple[type[Any], ...] = ()
+) -> None:
+    """Set the provider (once, at start-up, by ``members.apps``). ``sources`` are the models
+    roles are read from: saving or deleting one forgets the roles cached in this request."""
+    global _provider
     _provider = provider
+    for model in sources:
+        post_save.connect(_forget_on_write, sender=model, dispatch_uid=f"roles-{model.__name__}-s")
+        post_delete.connect(
+            _forget_on_write, sender=model, dispatch_uid=f"roles-{model.__name__}-d"
+        )
 
 
-def roles_for(*, actor: Any) -> Any:
+def roles_for(*, actor: Any) -> ActorRoles:
     if _provider is None:
         raise RuntimeError("members.apps registers the roles provider; is 'members' installed?")
-    return _provider(actor=actor)
+    roles: ActorRoles = _provider(actor=actor)
+    return roles
+
+
+def remember(actor: Any, load: Callable[[Any], Any]) -> Any:
+    """``load(actor)``, kept for the rest of the request when there is one."""
+    cache = _cache.get()
+    key = getattr(actor, "pk", None)
+    if cache is None or key is None or not getattr(actor, "is_authenticated", False):
+        return load(actor)
+    # The flag is part of the key: a user object changed in memory must not get old roles.
+    key = (key, bool(getattr(actor, "is_secretariat", False)))
+    if key not in cache:
+        cache[key] = load(actor)
+    return cache[key]
+
+
+def forget() -> None:
+    """Drop the roles cached in this request (a membership or an assignment changed)."""
+    cache = _cache.get()
+    if cache is not None:
+        cache.clear()
+
+
+def _forget_on_write(**kwargs: Any) -> None:
+    forget()
+
+
+@contextmanager
+def roles_cache() -> Iterator[None]:
+    """A cache of roles for the code inside (one request)."""
+    token = _cache.set({})
+    try:
+        yield
+    finally:
+        _cache.reset(token)
+
+
+class RolesPerRequestMiddleware:
+    """Each request reads the actor's roles once, however many checks it makes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with roles_cache():
+            return self.get_response(request)

@@ -16,8 +16,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from chapters.models import Chapter
+from knowledge.catalogue import services as catalogue_services
 from knowledge.evidence.imports import COLUMN_NAMES, ImportFileError, parse_rows, template_rows
-from knowledge.evidence.services import cases as case_services
 from knowledge.models import Case, CaseImportJob, ExchangeRate
 from recpnet import bounds
 from tests.fuzz.test_forms import CASE_BASE
@@ -149,7 +149,7 @@ def test_a_chapter_saved_unchanged_writes_no_history(tenancy):
 )
 def test_meaningless_exchange_rates_are_refused_naming_the_field(tenancy, currency, rate, field):
     with pytest.raises(ValidationError) as exc:
-        case_services.exchange_rate_save(
+        catalogue_services.exchange_rate_save(
             actor=tenancy.secretariat,
             currency=currency,
             year=2015,

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from knowledge.catalogue import services as catalogue_services
 from knowledge.catalogue import units
 from knowledge.evidence.models.cases import FIGURE_KINDS
 from knowledge.evidence.services import cases as case_services
@@ -534,7 +535,7 @@ def test_member_api_written_back_unchanged_changes_nothing(tenancy):
 @given(rate=st.decimals(min_value=Decimal("0.00000001"), max_value=10**6, places=8))
 def test_exchange_rate_form_saved_unchanged_changes_nothing(tenancy, rate):
     ExchangeRate.objects.filter(currency="KES", year=YEAR).delete()
-    saved = case_services.exchange_rate_save(
+    saved = catalogue_services.exchange_rate_save(
         actor=tenancy.secretariat,
         currency="KES",
         year=YEAR,

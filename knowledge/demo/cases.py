@@ -15,10 +15,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from knowledge.catalogue.services import exchange_rate_seed
 from knowledge.demo.data import CASES, EXCHANGE_RATE_SOURCE, EXCHANGE_RATES
 from knowledge.evidence.models.review import ReviewAction
 from knowledge.evidence.services.cases import case_approve, case_build, case_check_submittable
-from knowledge.models import Case, ExchangeRate, ReviewStatus, Transition
+from knowledge.models import Case, ReviewStatus, Transition
 from members.models import Member, OrganisationType
 from recpnet.models import User
 
@@ -45,10 +46,11 @@ def _member_for(country: str) -> Member | None:
 def load_cases_demo(*, stdout: Any = None) -> dict[str, int]:
     loaded = skipped = 0
     for currency, year, rate in EXCHANGE_RATES:
-        existing, created = ExchangeRate.objects.get_or_create(
+        existing, created = exchange_rate_seed(
             currency=currency,
             year=year,
-            defaults={"usd_per_unit": Decimal(str(rate)), "source": EXCHANGE_RATE_SOURCE},
+            usd_per_unit=Decimal(str(rate)),
+            source=EXCHANGE_RATE_SOURCE,
         )
         if not created and existing.source == _OLD_RATE_SOURCE:
             # Earlier loads claimed the rate came from the seed document, which has no rates.

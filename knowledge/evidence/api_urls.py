@@ -1,13 +1,12 @@
-"""API routes of the evidence (under /api/v1/): indicators, cases and annual reports."""
+"""API routes of the evidence (under /api/v1/): cases and annual reports."""
 
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
 from knowledge.evidence.api import reports
-from knowledge.evidence.api.cases import CaseViewSet, IndicatorViewSet
+from knowledge.evidence.api.cases import CaseViewSet
 
 router = SimpleRouter()
-router.register("indicators", IndicatorViewSet, basename="api-indicator")
 router.register("cases", CaseViewSet, basename="api-case")
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from knowledge.evidence import reminders
 from knowledge.evidence.imports import WORKER_SOFT_TIME_LIMIT, WORKER_TIME_LIMIT
 from knowledge.evidence.services.cases import case_import_run, case_import_sweep
 from knowledge.evidence.services.reports import report_reminders_send
@@ -57,3 +58,19 @@ def sweep_case_imports() -> int:
 def send_report_reminders() -> int:
     """Daily: reminders before the report deadline (each sent once per member and stage)."""
     return report_reminders_send()
+
+
+@shared_task(
+    name="knowledge.send_review_reminders",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=30,
+    max_retries=5,
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+)
+def send_review_reminders() -> int:
+    """Daily: reviewers hear of items of every reviewed type waiting 14 and 30 days in their
+    queue (each sent once per item, submission and stage)."""
+    return reminders.reminders_send(kind=reminders.REVIEW_WAITING.name)

@@ -40,7 +40,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.attachment_delete,
         name="case-attachment-delete",
     ),
-    path("indicators/", views.catalogue, name="catalogue"),
     path("members/<slug:slug>/reports/", reports.workspace, name="report-workspace"),
     path("members/<slug:slug>/reports/new/", reports.report_new, name="report-new"),
     path("members/<slug:slug>/reports/<int:year>/", reports.report_detail, name="report-detail"),

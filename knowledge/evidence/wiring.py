@@ -1,5 +1,6 @@
 """Start-up wiring of the evidence (called from ``KnowledgeConfig.ready``): the review emails,
-the Celery tasks, and the seam through which ``members`` counts approved evidence."""
+the Celery tasks, the seam through which ``members`` counts approved evidence, and the one
+through which the catalogue lists the exchange rates items wait for."""
 
 from __future__ import annotations
 
@@ -21,12 +22,19 @@ class KnowledgeEvidence:
 
 
 def connect() -> None:
+    from knowledge.catalogue.rate_demand import register_rates_waiting
     from knowledge.evidence import (
         review,
         tasks,  # noqa: F401 - registers the evidence's tasks with Celery
     )
-    from knowledge.evidence.notifications import case_review_emails
+    from knowledge.evidence.notifications import review_emails
+    from knowledge.evidence.selectors.cases import missing_exchange_rates
+    from knowledge.evidence.services import (  # noqa: F401 - register the reviewed types
+        cases,
+        reports,
+    )
     from members.evidence import register_evidence_provider
 
-    review.on_transition(case_review_emails)
+    review.on_transition(review_emails)
     register_evidence_provider(KnowledgeEvidence())
+    register_rates_waiting(missing_exchange_rates)

@@ -4,11 +4,18 @@ A *slice* is one (scope, year): ``("global", 2014)``, ``("chapter:africa", 2014)
 ``("country:KE", 2014)``, ``("tier:regular", 2014)``, ``("sector:C", 2014)``. Everything here
 is pure computation (reads only); :mod:`knowledge.services.statistics` writes the rows.
 
+- **Dimensions as of the figure's year.** A report or case of year Y counts under the tier its
+  member held on 31 December of Y, from the dated tier history (the rule, including the years
+  before a member's first recorded change, is in :mod:`knowledge.statistics.tiers`), and under
+  the chapter its country belongs to *now* (a country moved to another chapter restates that
+  chapter's history). A report counts under its member's current country; a case under its
+  own country.
 - **Network totals** (impact totals and activity counters) come from approved annual reports.
-  The database sums them at the finest grain a report has (year × country × tier × indicator,
-  one scan); this module then adds those partial sums into the coarser scopes (a country is in
-  exactly one chapter, a member in one tier, so sums and counts are additive). A full rebuild is
-  therefore one aggregate query per source, whatever the number of scopes.
+  The database sums them at the finest grain a report has (year × country × dated tier ×
+  indicator, one scan, the tier found by one hash join to the members' tier periods); this
+  module then adds those partial sums into the coarser scopes (a country is in exactly one
+  chapter, a member in one tier in a given year, so sums and counts are additive). A full
+  rebuild is therefore one aggregate query per source, whatever the number of scopes.
 - **Sector** figures come from approved cases (reports have no sector): impact totals, money
   and options identified/implemented.
 - **Distributions** of case-level ratios (payback, % change of resource productivity and of
@@ -21,6 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Context as DecimalContext
 from decimal import Decimal
 from typing import Any
 
@@ -28,9 +36,12 @@ from django.apps import apps
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
+from chapters.models import Chapter, Country
 from knowledge.catalogue.models import Indicator
 from knowledge.evidence.models.reports import ACTIVITY_FIELDS, AnnualReport, ReportImpact
 from knowledge.evidence.models.review import ReviewStatus
+from knowledge.statistics import tiers
+from members.models import Member, Tier
 
 Slice = tuple[str, int]  # (scope, year)
 Key = tuple[str, int, str]  # (scope, year, indicator)
@@ -123,7 +134,7 @@ def slices_for_report(report: AnnualReport) -> list[Slice]:
             ("global", year),
             (f"chapter:{member.country.chapter.slug}", year),
             (f"country:{member.country_id}", year),
-            (f"tier:{member.tier}", year),
+            (f"tier:{tiers.tier_in_year(member.pk, year)}", year),
         }
     )
 
@@ -135,10 +146,37 @@ def slices_for_case(case: Any) -> list[Slice]:
             ("global", year),
             (f"chapter:{case.country.chapter.slug}", year),
             (f"country:{case.country_id}", year),
-            (f"tier:{case.member.tier}", year),
+            (f"tier:{tiers.tier_in_year(case.member_id, year)}", year),
             (f"sector:{case.sector[:1]}", year),
         }
     )
+
+
+def _timelines(member_ids: set[int]) -> tiers.TierTimelines:
+    # Beyond a few thousand ids the whole (small) history is cheaper than a long IN list.
+    return tiers.TierTimelines.load(member_ids if len(member_ids) <= 2000 else None)
+
+
+def item_slices(
+    reports: Iterable[tuple[int, int, str]], cases: Iterable[tuple[int, int, str, str]]
+) -> set[Slice]:
+    """Every slice that the given approved items feed: ``reports`` as (member id, year, member
+    country), ``cases`` as (member id, year, case country, sector); three queries however many
+    items (country chapters, then the members' tier histories)."""
+    reports, cases = list(reports), list(cases)
+    if not reports and not cases:
+        return set()
+    chapter_of = country_chapters()
+    timelines = _timelines({r[0] for r in reports} | {c[0] for c in cases})
+    out: set[Slice] = set()
+    for member_id, year, c_code in reports:
+        out |= {("global", year), (f"chapter:{chapter_of[c_code]}", year)}
+        out |= {(f"country:{c_code}", year), (f"tier:{timelines.at(member_id, year)}", year)}
+    for member_id, year, c_code, sector in cases:
+        out |= {("global", year), (f"chapter:{chapter_of[c_code]}", year)}
+        out |= {(f"country:{c_code}", year), (f"tier:{timelines.at(member_id, year)}", year)}
+        out.add((f"sector:{sector[:1]}", year))
+    return out
 
 
 def source_years() -> set[int]:
@@ -161,23 +199,27 @@ def source_years() -> set[int]:
 
 
 def slices_of_year(year: int) -> set[Slice]:
-    """Every slice of ``year`` that approved sources feed (two grouped scans), so that a year
-    can be recomputed slice by slice without knowing its slices beforehand."""
-    chapter_of = country_chapters()
-    out: set[Slice] = {("global", year)}
+    """Every slice of ``year`` that approved sources feed (two grouped scans and the members'
+    tier histories), so that a year can be recomputed slice by slice without knowing its slices
+    beforehand."""
     reports = AnnualReport.objects.filter(status=ReviewStatus.APPROVED, year=year)
-    for c_code, tier in reports.values_list("member__country_id", "member__tier").distinct():
-        out |= {(f"chapter:{chapter_of[c_code]}", year), (f"country:{c_code}", year)}
-        out.add((f"tier:{tier}", year))
+    report_items = [
+        (member_id, year, c_code)
+        for member_id, c_code in reports.order_by()
+        .values_list("member_id", "member__country_id")
+        .distinct()
+    ]
+    case_items: list[tuple[int, int, str, str]] = []
     case = case_model()
     if case is not None:
         cases = case.objects.filter(status=ReviewStatus.APPROVED, year=year)
-        for c_code, tier, sector in cases.values_list(
-            "country_id", "member__tier", "sector"
-        ).distinct():
-            out |= {(f"chapter:{chapter_of[c_code]}", year), (f"country:{c_code}", year)}
-            out |= {(f"tier:{tier}", year), (f"sector:{sector[:1]}", year)}
-    return out
+        case_items = [
+            (member_id, year, c_code, sector)
+            for member_id, c_code, sector in cases.order_by()
+            .values_list("member_id", "country_id", "sector")
+            .distinct()
+        ]
+    return {("global", year)} | item_slices(report_items, case_items)
 
 
 def items_changed_since(slice_: Slice, since: Any, *, limit: int) -> list[tuple[str, int]]:
@@ -185,9 +227,12 @@ def items_changed_since(slice_: Slice, since: Any, *, limit: int) -> list[tuple[
     newest first, at most ``limit``: when a slice that computed before fails now, these are
     the items that can have brought the failure in."""
     changed = Q() if since is None else Q(updated_at__gt=since)
+    year = slice_[1]
     found: list[tuple[Any, str, int]] = []
-    reports = AnnualReport.objects.filter(status=ReviewStatus.APPROVED).filter(
-        _scope_q({slice_}, year="year", country="member__country", tier="member__tier")
+    reports = (
+        AnnualReport.objects.filter(status=ReviewStatus.APPROVED)
+        .alias(dated_tier=tiers.tier_at_year_end("member", year))
+        .filter(_scope_q({slice_}, year="year", country="member__country", tier="dated_tier"))
     )
     for pk, at in (
         reports.filter(changed).order_by("-updated_at").values_list("pk", "updated_at")[:limit]
@@ -195,8 +240,14 @@ def items_changed_since(slice_: Slice, since: Any, *, limit: int) -> list[tuple[
         found.append((at, "report", pk))
     case = case_model()
     if case is not None:
-        cases = case.objects.filter(status=ReviewStatus.APPROVED).filter(
-            _scope_q({slice_}, year="year", country="country", tier="member__tier", sector="sector")
+        cases = (
+            case.objects.filter(status=ReviewStatus.APPROVED)
+            .alias(dated_tier=tiers.tier_at_year_end("member", year))
+            .filter(
+                _scope_q(
+                    {slice_}, year="year", country="country", tier="dated_tier", sector="sector"
+                )
+            )
         )
         for pk, at in (
             cases.filter(changed).order_by("-updated_at").values_list("pk", "updated_at")[:limit]
@@ -246,9 +297,8 @@ def compute(slices: Iterable[Slice] | None = None) -> dict[Key, dict[str, Any]]:
             pk: (code, unit)
             for pk, code, unit in Indicator.objects.values_list("pk", "code", "unit")
         }
-        for year, c_code, tier, indicator_id, total, n, ent in _report_impact_groups(
-            years, wanted, chapter_of
-        ):
+        impact_groups, activity_groups = _report_groups(wanted, chapter_of, "tier" in kinds)
+        for year, c_code, tier, indicator_id, total, n, ent in impact_groups:
             code, unit = indicators[indicator_id]
             for scope in report_scopes(c_code, chapter_of[c_code], tier):
                 if keep(scope, year):
@@ -256,8 +306,8 @@ def compute(slices: Iterable[Slice] | None = None) -> dict[Key, dict[str, Any]]:
                     row = rows.get(key)
                     if row is None:
                         row = rows[key] = Row(unit=unit, source="reports")
-                    row.add(total, n, ent or 0, n)
-        for year, c_code, tier, n, ent, *sums in _report_activity_groups(years, wanted, chapter_of):
+                    row.add(_decimal(total), n, ent or 0, n)
+        for year, c_code, tier, n, ent, *sums in activity_groups:
             for scope in report_scopes(c_code, chapter_of[c_code], tier):
                 if keep(scope, year):
                     for name, total in zip(ACTIVITY_FIELDS, sums, strict=True):
@@ -279,17 +329,33 @@ def compute(slices: Iterable[Slice] | None = None) -> dict[Key, dict[str, Any]]:
 
 def country_chapters() -> dict[str, str]:
     """Country code → chapter slug (a country belongs to exactly one chapter)."""
-    from chapters.models import Country
-
     return dict(Country.objects.values_list("code", "chapter__slug"))
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A sum read by raw SQL as the ORM would read it: PostgreSQL gives decimals, SQLite floats
+    (read with 15 significant digits, as Django's SQLite backend does)."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return _SQLITE_DECIMAL.create_decimal_from_float(value)
+
+
+_SQLITE_DECIMAL = DecimalContext(prec=15)
 
 
 def _source_slices(slices: Iterable[Slice]) -> list[Slice]:
     """The slices whose source rows must be read: a year's global slice reads every row of
     that year, so the year's other slices add nothing to the row filter (a plain
-    ``year = …`` also gives the planner an exact estimate, where a long OR would not)."""
-    whole_years = {year for scope, year in slices if scope == "global"}
-    return sorted((s, y) for s, y in slices if s == "global" or y not in whole_years)
+    ``year = …`` also gives the planner an exact estimate, where a long OR would not). So do
+    a year's three tier slices together (every item of the year is in one of them: a tier
+    change restates them all)."""
+    wanted = set(slices)
+    whole_years = {year for scope, year in wanted if scope == "global"}
+    whole_years |= {
+        year for _, year in wanted if all((f"tier:{tier}", year) in wanted for tier in Tier.values)
+    }
+    parts = {(s, y) for s, y in wanted if y not in whole_years}
+    return sorted(parts | {("global", year) for year in whole_years})
 
 
 def _scope_q(
@@ -297,26 +363,20 @@ def _scope_q(
     *,
     year: str,
     country: str,
-    tier: str,
+    tier: str = "",
     sector: str = "",
-    chapter_of: dict[str, str] | None = None,
 ) -> Q:
     """A filter matching the source rows of ``slices``; the keywords are the lookup paths from
-    the queried model to the year, the country, the member's tier and the sector. With
-    ``chapter_of`` a chapter is matched by its countries (no join to the chapter table)."""
+    the queried model to the year, the country, the member's dated tier (an alias of
+    :func:`~knowledge.statistics.tiers.tier_at_year_end`) and the sector."""
     q = Q(pk__in=[])
     for scope, slice_year in _source_slices(slices):
         kind, value = scope_kind(scope), scope_value(scope)
-        if kind == "chapter" and chapter_of is not None:
-            codes = sorted(c for c, slug in chapter_of.items() if slug == value)
-            chapter = Q(**{f"{country}_id__in": codes})
-        else:
-            chapter = Q(**{f"{country}__chapter__slug": value})
         part = {
             "global": Q(),
-            "chapter": chapter,
+            "chapter": Q(**{f"{country}__chapter__slug": value}),
             "country": Q(**{f"{country}_id": value}),
-            "tier": Q(**{tier: value}),
+            "tier": Q(**{tier: value}) if tier else None,
             "sector": Q(**{f"{sector}__startswith": value}) if sector else None,
         }.get(kind)
         if part is not None:
@@ -324,52 +384,121 @@ def _scope_q(
     return q
 
 
-def _report_impact_groups(
-    years: set[int] | None, wanted: set[Slice] | None, chapter_of: dict[str, str]
-) -> Any:
-    qs = ReportImpact.objects.filter(report__status=ReviewStatus.APPROVED)
-    if years is not None:
-        assert wanted is not None
-        # The explicit year list lets the planner use the (status, year) index of reports.
-        qs = qs.filter(report__year__in=sorted(years)).filter(
-            _scope_q(
-                wanted,
-                year="report__year",
-                country="report__member__country",
-                tier="report__member__tier",
-                chapter_of=chapter_of,
-            )
-        )
-    return (
-        qs.values_list(
-            "report__year", "report__member__country_id", "report__member__tier", "indicator_id"
-        )
-        .annotate(total=Sum("stored_value"), n=Count("id"), ent=Sum("report__enterprises_assisted"))
-        .order_by()
-    )
+def _sql_scope_filter(
+    wanted: set[Slice] | None,
+    *,
+    year: str,
+    country: str,
+    tier: str | None,
+    chapter_of: dict[str, str],
+    sector: str | None = None,
+    chapter: str | None = None,
+) -> tuple[str, list[Any]]:
+    """``AND …`` matching the source rows of ``wanted`` in raw SQL (nothing when None); the
+    keywords are the SQL expressions of the row's year, country, dated tier and sector. A
+    chapter is matched by its countries (no join to the chapter table) unless ``chapter``
+    names its slug column. Scopes a source does not have (a report's sector) match nothing."""
+    if wanted is None:
+        return "", []
+    parts: list[str] = []
+    params: list[Any] = []
+    for scope, slice_year in _source_slices(wanted):
+        kind, value = scope_kind(scope), scope_value(scope)
+        if kind == "global":
+            parts.append(f"{year} = %s")
+            params.append(slice_year)
+            continue
+        if kind == "chapter" and chapter is None:
+            codes = sorted(c for c, slug in chapter_of.items() if slug == value)
+            if not codes:
+                continue
+            parts.append(f"({year} = %s AND {country} IN ({', '.join(['%s'] * len(codes))}))")
+            params += [slice_year, *codes]
+            continue
+        column = {"chapter": chapter, "country": country, "tier": tier, "sector": sector}.get(kind)
+        if column is None:
+            continue
+        parts.append(f"({year} = %s AND {column} = %s)")
+        params += [slice_year, value]
+    if not parts:
+        return "AND 1 = 0", []
+    # The explicit year list lets the planner use the (status, year) indexes of the sources.
+    years_in = ", ".join(str(int(y)) for y in sorted({y for _, y in wanted}))
+    return f"AND {year} IN ({years_in}) AND (" + " OR ".join(parts) + ")", params
 
 
-def _report_activity_groups(
-    years: set[int] | None, wanted: set[Slice] | None, chapter_of: dict[str, str]
-) -> Any:
-    qs = AnnualReport.objects.filter(status=ReviewStatus.APPROVED)
-    if years is not None:
-        assert wanted is not None
-        qs = qs.filter(year__in=sorted(years)).filter(
-            _scope_q(
-                wanted,
-                year="year",
-                country="member__country",
-                tier="member__tier",
-                chapter_of=chapter_of,
-            )
-        )
-    sums = {f"sum_{name}": Sum(name) for name in ACTIVITY_FIELDS}
-    return (
-        qs.values_list("year", "member__country_id", "member__tier")
-        .annotate(n=Count("id"), ent=Sum("enterprises_assisted"), **sums)
-        .order_by()
+# Approved reports at the finest grain they have (year, country, dated tier): impact values
+# by indicator and the activity counters, in one statement, so that the reports of the wanted
+# slices are read — and their dated tier found — once. On PostgreSQL the reports (each with its
+# tier) are materialised first: the tier periods are then joined to a report, not to each of
+# its eight impact values.
+_REPORTS_SQL = """
+WITH {tier_ctes}reports AS {materialized}(
+    SELECT r.id, r.year, m.country_id AS cc, {tier} AS tier, r.enterprises_assisted AS ent,
+           {activity}
+    FROM {report} r
+    JOIN {member} m ON m.id = r.member_id
+    {tier_join}
+    WHERE r.status = %s {where}
+)
+SELECT rr.year, rr.cc, rr.tier, ri.indicator_id, SUM(ri.stored_value), COUNT(*), SUM(rr.ent),
+       {no_sums}
+FROM {impact} ri
+JOIN reports rr ON rr.id = ri.report_id
+GROUP BY rr.year, rr.cc, rr.tier, ri.indicator_id
+UNION ALL
+SELECT rr.year, rr.cc, rr.tier, NULL, NULL, COUNT(*), SUM(rr.ent), {sums}
+FROM reports rr
+GROUP BY rr.year, rr.cc, rr.tier
+"""
+
+
+def _periods(wanted: set[Slice] | None) -> str:
+    """The tier periods the rows of ``wanted`` need: of the members whose tier changed after
+    the earliest wanted year (for the others the current tier is the dated one)."""
+    from_year = None if wanted is None else min(year for _, year in wanted)
+    return tiers.periods_ctes(from_year=from_year)
+
+
+def materialized() -> str:
+    """``MATERIALIZED`` for a CTE that PostgreSQL must compute once rather than inline."""
+    return "MATERIALIZED " if connection.vendor == "postgresql" else ""
+
+
+def _report_groups(
+    wanted: set[Slice] | None, chapter_of: dict[str, str], with_tier: bool
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The approved reports of ``wanted`` (all when None) summed at the finest grain: impact
+    rows ``(year, country, tier, indicator id, total, n, enterprises)`` and activity rows
+    ``(year, country, tier, n, enterprises, *sums of ACTIVITY_FIELDS)``. With ``with_tier`` the
+    tier is the reports' dated tier (one hash join to the members' tier periods), otherwise
+    empty (no tier scope is wanted)."""
+    tier = tiers.tier_column("m") if with_tier else None
+    where, params = _sql_scope_filter(
+        wanted, year="r.year", country="m.country_id", tier=tier, chapter_of=chapter_of
     )
+    sql = _REPORTS_SQL.format(
+        tier_ctes=f"{_periods(wanted)},\n" if with_tier else "",
+        materialized=materialized(),
+        tier=tier or "''",
+        tier_join=tiers.periods_join(member_id="r.member_id", year="r.year") if with_tier else "",
+        activity=", ".join(f"r.{name}" for name in ACTIVITY_FIELDS),
+        report=AnnualReport._meta.db_table,
+        member=Member._meta.db_table,
+        impact=ReportImpact._meta.db_table,
+        where=where,
+        no_sums=", ".join("NULL" for _ in ACTIVITY_FIELDS),
+        sums=", ".join(f"SUM(rr.{name})" for name in ACTIVITY_FIELDS),
+    )
+    impacts, activity = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ReviewStatus.APPROVED.value, *params])
+        for year, cc, tier_, indicator_id, total, n, ent, *sums in cursor.fetchall():
+            if indicator_id is None:
+                activity.append((year, cc, tier_, n, ent, *sums))
+            else:
+                impacts.append((year, cc, tier_, indicator_id, total, n, ent))
+    return impacts, activity
 
 
 def _case_sector_totals(
@@ -385,9 +514,7 @@ def _case_sector_totals(
         if not sector_slices:
             return rows
         qs = qs.filter(year__in=sorted({year for _, year in sector_slices})).filter(
-            _scope_q(
-                sector_slices, year="year", country="country", tier="member__tier", sector="sector"
-            )
+            _scope_q(sector_slices, year="year", country="country", sector="sector")
         )
     base = qs.annotate(section=Substr("sector", 1, 1)).values(c_year=F("year"), sec=F("section"))
     impact_model = case._meta.get_field("impacts").related_model
@@ -436,20 +563,30 @@ def _case_sector_totals(
 # Case-level ratios, one row per (case, metric), in SQL that runs on PostgreSQL and SQLite.
 # The ratios are computed in double precision (what the quartiles are computed in anyway):
 # exact numeric division of six-place decimals costs more than the rest of a slice's query,
-# and on SQLite the cast also keeps whole-number decimals from integer division.
-_METRICS_SQL = """
-SELECT c.id AS case_id, c.member_id, c.year, c.country_id AS cc, ch.slug AS chs, m.tier AS tier,
-       SUBSTR(c.sector, 1, 1) AS sec, c.enterprises AS ent, '{payback}' AS metric,
-       CAST(c.investment_usd AS DOUBLE PRECISION)
-           / CAST(c.annual_savings_usd AS DOUBLE PRECISION) AS v
+# and on SQLite the cast also keeps whole-number decimals from integer division. The approved
+# cases of the wanted slices, each with its dimensions (dated tier included), come first
+# (``metric_cases``, a CTE: see _metrics_sql); the two kinds of metric read from it.
+_CASES_SQL = """
+SELECT c.id, c.member_id, c.year, c.country_id AS cc, ch.slug AS chs, {tier} AS tier,
+       SUBSTR(c.sector, 1, 1) AS sec, c.enterprises AS ent, c.investment_usd,
+       c.annual_savings_usd, c.output_before, c.output_after
 FROM {case} c
 JOIN {member} m ON m.id = c.member_id
+{tier_join}
 JOIN {country} co ON co.code = c.country_id
 JOIN {chapter} ch ON ch.id = co.chapter_id
-WHERE c.status = 'approved' AND c.investment_usd > 0 AND c.annual_savings_usd > 0 {where}
+WHERE c.status = 'approved' {where}
+"""
+
+_METRICS_SQL = """
+SELECT c.id AS case_id, c.member_id, c.year, c.cc, c.chs, c.tier, c.sec, c.ent,
+       '{payback}' AS metric,
+       CAST(c.investment_usd AS DOUBLE PRECISION)
+           / CAST(c.annual_savings_usd AS DOUBLE PRECISION) AS v
+FROM metric_cases c
+WHERE c.investment_usd > 0 AND c.annual_savings_usd > 0
 UNION ALL
-SELECT c.id, c.member_id, c.year, c.country_id, ch.slug, m.tier, SUBSTR(c.sector, 1, 1),
-       c.enterprises,
+SELECT c.id, c.member_id, c.year, c.cc, c.chs, c.tier, c.sec, c.ent,
        f.kind || CASE WHEN f.kind IN ({resource}) THEN '_productivity_change_pct'
                       ELSE '_intensity_change_pct' END,
        CASE WHEN f.kind IN ({resource})
@@ -463,19 +600,17 @@ SELECT c.id, c.member_id, c.year, c.country_id, ch.slug, m.tier, SUBSTR(c.sector
                      * CAST(c.output_after AS DOUBLE PRECISION)) - 1) * 100
        END
 {figures}
-JOIN {member} m ON m.id = c.member_id
-JOIN {country} co ON co.code = c.country_id
-JOIN {chapter} ch ON ch.id = co.chapter_id
-WHERE c.status = 'approved' AND c.output_before > 0 AND c.output_after > 0
-  AND f.before_stored > 0 AND (f.after_stored > 0 OR f.kind NOT IN ({resource})) {where}
+WHERE c.output_before > 0 AND c.output_after > 0
+  AND f.before_stored > 0 AND (f.after_stored > 0 OR f.kind NOT IN ({resource}))
 """
 
 # A full rebuild hash-joins all figures to all cases. A slice needs the figures of a few
 # thousand cases: on PostgreSQL they are reached through the case_id index per case (LATERAL;
 # ``OFFSET 0`` keeps the planner from flattening it back into a hash join over every figure).
-_FIGURES_ALL = "FROM {figure} f\nJOIN {case} c ON c.id = f.case_id"
+_FIGURES_ALL = "FROM {figure} f\nJOIN metric_cases c ON c.id = f.case_id"
 _FIGURES_OF_CASES = (
-    "FROM {case} c\nCROSS JOIN LATERAL (SELECT * FROM {figure} f WHERE f.case_id = c.id OFFSET 0) f"
+    "FROM metric_cases c\n"
+    "CROSS JOIN LATERAL (SELECT * FROM {figure} f WHERE f.case_id = c.id OFFSET 0) f"
 )
 
 # A case-level ratio beyond this (a payback of a trillion years, a productivity change of a
@@ -486,59 +621,58 @@ RATIO_MAX = 10**12
 _DIM_COLUMN = {"global": None, "chapter": "chs", "country": "cc", "tier": "tier", "sector": "sec"}
 
 
-def _metrics_sql(case: Any, years: set[int] | None, wanted: set[Slice] | None) -> tuple[str, list]:
-    from chapters.models import Chapter, Country
-    from members.models import Member
-
+def _metrics_sql(wanted: set[Slice] | None) -> tuple[str, list[Any], str]:
+    """The metrics rows of the cases of ``wanted`` (every case when None): the SQL, its
+    parameters, and the common table expressions it needs (to follow ``WITH``): the tier
+    periods when tier scopes are wanted (a case's dated tier is then one hash join away;
+    otherwise its tier is empty) and ``metric_cases``."""
+    case = case_model()
+    assert case is not None
     figure = case._meta.get_field("figures").related_model
-    params: list[Any] = []
-    where = ""
-    if wanted is not None:
-        parts = []
-        for scope, year in _source_slices(wanted):
-            kind, value = scope_kind(scope), scope_value(scope)
-            column = {
-                "chapter": "ch.slug",
-                "country": "c.country_id",
-                "tier": "m.tier",
-                "sector": "SUBSTR(c.sector, 1, 1)",
-            }.get(kind)
-            if column is None:
-                parts.append("(c.year = %s)")
-                params.append(year)
-            else:
-                parts.append(f"(c.year = %s AND {column} = %s)")
-                params += [year, value]
-        years_in = ", ".join(str(int(y)) for y in sorted({y for _, y in wanted}))
-        where = f"AND c.year IN ({years_in}) AND (" + " OR ".join(parts) + ")"
-    slice_pg = wanted is not None and connection.vendor == "postgresql"  # SQLite: no LATERAL
-    figures = _FIGURES_OF_CASES if slice_pg else _FIGURES_ALL
-    sql = _METRICS_SQL.format(
-        figures=figures.format(case=case._meta.db_table, figure=figure._meta.db_table),
-        payback=PAYBACK,
+    kinds = {scope_kind(s) for s, _ in wanted} if wanted is not None else set(SCOPE_KINDS)
+    tier = tiers.tier_column("m") if "tier" in kinds else None
+    where, params = _sql_scope_filter(
+        wanted,
+        year="c.year",
+        country="c.country_id",
+        tier=tier,
+        sector="SUBSTR(c.sector, 1, 1)",
+        chapter="ch.slug",
+        chapter_of={},
+    )
+    cases = _CASES_SQL.format(
+        tier=tier or "''",
+        tier_join=tiers.periods_join(member_id="c.member_id", year="c.year") if tier else "",
         case=case._meta.db_table,
         member=Member._meta.db_table,
         country=Country._meta.db_table,
         chapter=Chapter._meta.db_table,
-        figure=figure._meta.db_table,
-        resource=", ".join(f"'{k}'" for k in RESOURCE_KINDS),
         where=where,
     )
-    return sql, params * 2
+    slice_pg = wanted is not None and connection.vendor == "postgresql"  # SQLite: no LATERAL
+    figures = _FIGURES_OF_CASES if slice_pg else _FIGURES_ALL
+    sql = _METRICS_SQL.format(
+        figures=figures.format(figure=figure._meta.db_table),
+        payback=PAYBACK,
+        resource=", ".join(f"'{k}'" for k in RESOURCE_KINDS),
+    )
+    ctes = f"{_periods(wanted)},\n" if tier else ""
+    ctes += f"metric_cases AS {materialized()}({cases})"
+    return sql, params, ctes
 
 
 def _case_distributions(
     case: Any, years: set[int] | None, wanted: set[Slice] | None
 ) -> dict[Key, Row]:
-    sql, params = _metrics_sql(case, years, wanted)
+    sql, params, ctes = _metrics_sql(wanted)
     kinds = {scope_kind(s) for s, _ in wanted} if wanted is not None else set(SCOPE_KINDS)
     if connection.vendor == "postgresql":
-        return _distributions_pg(sql, params, kinds, wanted)
-    return _distributions_python(sql, params, kinds, wanted)
+        return _distributions_pg(sql, params, ctes, kinds, wanted)
+    return _distributions_python(f"WITH {ctes} {sql}", params, kinds, wanted)
 
 
 def _distributions_pg(
-    sql: str, params: list[Any], kinds: set[str], wanted: set[Slice] | None
+    sql: str, params: list[Any], ctes: str, kinds: set[str], wanted: set[Slice] | None
 ) -> dict[Key, Row]:
     rows: dict[Key, Row] = {}
     dims = [k for k in SCOPE_KINDS if k in kinds]
@@ -562,7 +696,7 @@ def _distributions_pg(
         )
     if not selects:
         return rows
-    query = f"WITH metrics AS MATERIALIZED ({sql}) " + " UNION ALL ".join(selects)
+    query = f"WITH {ctes}, metrics AS MATERIALIZED ({sql}) " + " UNION ALL ".join(selects)
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         for scope, year, metric, n, ent, mem, (p25, p50, p75) in cursor.fetchall():

@@ -21,10 +21,9 @@ from chapters.models import Chapter, Country
 from knowledge.catalogue.models import Indicator
 from knowledge.evidence.models.reports import ACTIVITY_FIELDS, AnnualReport
 from knowledge.evidence.models.review import ReviewStatus
-from knowledge.statistics import rollups
+from knowledge.statistics import policies, rollups, tiers
 from knowledge.statistics.models import Statistic, StatisticSlice
 from members.models import Tier
-from members.selectors import sees_network_contacts
 
 MIN_ENTERPRISES = 3
 
@@ -70,7 +69,7 @@ VALUE_FIELDS = ("total", "median", "p25", "p75")
 def sees_all(*, actor: Any) -> bool:
     """Network users (logged-in users of active members, coordinators, the secretariat) see
     every cell; everyone else gets the public, suppressed view."""
-    return sees_network_contacts(actor=actor)
+    return policies.allows(actor, "statistic", "view_all_cells")
 
 
 # What a scope's value may look like, checked before it reaches a query: anything else (a NUL,
@@ -358,7 +357,7 @@ def _report_scope_q(scope: str) -> Q:
         "global": Q(),
         "chapter": Q(member__country__chapter__slug=value),
         "country": Q(member__country_id=value),
-        "tier": Q(member__tier=value),
+        "tier": Q(dated_tier=value),
         "sector": Q(pk__in=[]),
     }[kind]
 
@@ -369,7 +368,7 @@ def _case_scope_q(scope: str) -> Q:
         "global": Q(),
         "chapter": Q(country__chapter__slug=value),
         "country": Q(country_id=value),
-        "tier": Q(member__tier=value),
+        "tier": Q(dated_tier=value),
         "sector": Q(sector__startswith=value),
     }[kind]
 
@@ -377,12 +376,16 @@ def _case_scope_q(scope: str) -> Q:
 def drilldown(*, actor: Any, scope: str, year: int) -> dict[str, Any]:
     """The approved reports and cases behind the figures of ``scope`` in ``year``, each through
     its own selector: reports are network data (the public sees the statistics only, with small
-    cells suppressed), and the case library keeps its visibility rules and enterprise names."""
+    cells suppressed), and the case library keeps its visibility rules and enterprise names.
+    A tier's items are those whose member held the tier on 31 December of ``year`` (the dated
+    tier the figures are computed with), not the member's tier today."""
     from knowledge.evidence.selectors.reports import reports_visible_to
 
+    dated_tier = tiers.tier_at_year_end("member", year)
     reports = list(
         reports_visible_to(actor=actor)
         .filter(status=ReviewStatus.APPROVED, year=year)
+        .alias(dated_tier=dated_tier)
         .filter(_report_scope_q(scope))
         .select_related("member__country")
         .order_by("member__name")
@@ -394,6 +397,7 @@ def drilldown(*, actor: Any, scope: str, year: int) -> dict[str, Any]:
         cases = list(
             cases_visible_to(actor=actor)
             .filter(status=ReviewStatus.APPROVED, year=year)
+            .alias(dated_tier=dated_tier)
             .filter(_case_scope_q(scope))
             .order_by("title")
         )
@@ -461,13 +465,9 @@ def failing_slices(*, actor: Any) -> list[dict[str, Any]]:
     """The slices whose recompute fails, oldest failure first, for the secretariat: each with
     its error, when it first and last failed, and its suspect items (approved reports and cases
     changed since the slice last computed) with their pages. Three queries, however many."""
-    from django.core.exceptions import PermissionDenied
     from django.urls import reverse
 
-    from members.selectors import is_secretariat
-
-    if not is_secretariat(actor):
-        raise PermissionDenied
+    policies.authorize(actor, "statistic_slice", "view_failures")
     slices = list(
         StatisticSlice.objects.filter(failed_since__isnull=False).order_by(
             "failed_since", "scope", "year"

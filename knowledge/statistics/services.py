@@ -10,6 +10,10 @@ savepoint, and when that fails, each in a savepoint of its own. A slice that fai
 its previous rows, stays stale, and has the failure recorded on its
 :class:`~knowledge.models.StatisticSlice` row (shown on ``/healthz`` and to the secretariat)
 until a run computes it again.
+
+A slice marked stale whose recompute task was lost (the broker was down when it was enqueued, a
+worker died with it) is recomputed by the sweep (:func:`statistics_sweep_stale`, every few
+minutes) once it has been stale for longer than a grace period.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -93,8 +97,10 @@ def _lock(slices: list[rollups.Slice] | None) -> list[StatisticSlice]:
 
 
 def statistics_mark_dirty(*, slices: Iterable[Any]) -> None:
-    """Record that ``slices`` must be recomputed. Called inside the approving transaction, so
-    the marker commits with the approval even when the recompute cannot be enqueued."""
+    """Record that ``slices`` must be recomputed. Called inside the transaction of the change
+    (an approval, a tier change, …: :mod:`knowledge.statistics.subscribers`), so the marker
+    commits with the change even when the recompute cannot be enqueued (then the sweep,
+    :func:`statistics_sweep_stale`, recomputes it)."""
     wanted = _normalise(slices)
     if not wanted:
         return
@@ -218,6 +224,54 @@ def _record_new_failures(failed: list[tuple[rollups.Slice, dict[str, Any]]], now
     _ensure_slice_rows([key for key, _ in failed])
     for key, values in failed:
         _mark_failed(key, values, now)
+
+
+# The sweep: a slice stale for longer than the grace period has lost its recompute task (the
+# broker was down when it was enqueued, or the worker died with it): recompute it. The grace
+# period leaves the normal on-commit task time to run first; a slice failing to recompute (a
+# poison item) is retried at most once per FAILING_RETRY, the nightly rebuild aside.
+SWEEP_GRACE = timedelta(minutes=2)
+SWEEP_BATCH = 500
+SWEEP_CHUNK = 40
+FAILING_RETRY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    slices: int
+    rows: int
+
+
+def statistics_sweep_stale(
+    *,
+    grace: timedelta = SWEEP_GRACE,
+    limit: int = SWEEP_BATCH,
+    now: datetime | None = None,
+) -> SweepResult:
+    """Recompute the slices that have been stale for longer than ``grace``, oldest first, at
+    most ``limit`` in one run (the next run takes the rest), a few dozen slices of one year per
+    transaction (:func:`statistics_recompute_slices`). Idempotent and safe beside the normal
+    tasks: a slice whose task runs meanwhile is recomputed twice, to the same rows."""
+    now = now or timezone.now()
+    stale = list(
+        StatisticSlice.objects.filter(dirty_since__lt=now - grace)
+        .filter(Q(failed_at__isnull=True) | Q(failed_at__lt=now - FAILING_RETRY))
+        .order_by("dirty_since", "scope", "year")
+        .values_list("scope", "year")[:limit]
+    )
+    if not stale:
+        return SweepResult(0, 0)
+    logger.warning(
+        "statistics sweep: %s slices stale for over %s (a lost recompute), recomputing",
+        len(stale),
+        grace,
+    )
+    # By year: a year's global slice reads the whole year, which its other slices then share.
+    ordered = sorted(stale, key=lambda s: (s[1], s[0]))
+    rows = 0
+    for start in range(0, len(ordered), SWEEP_CHUNK):
+        rows += statistics_recompute_slices(slices=ordered[start : start + SWEEP_CHUNK])
+    return SweepResult(len(stale), rows)
 
 
 @dataclass

@@ -8,7 +8,11 @@ from typing import Any
 
 from celery import shared_task
 
-from knowledge.statistics.services import statistics_rebuild, statistics_recompute_slices
+from knowledge.statistics.services import (
+    statistics_rebuild,
+    statistics_recompute_slices,
+    statistics_sweep_stale,
+)
 from recpnet.celery import TRANSIENT
 
 logger = logging.getLogger(__name__)
@@ -48,3 +52,20 @@ def rebuild_statistics() -> dict[str, Any]:
     error) the slices that failed — the others are rebuilt all the same."""
     result = statistics_rebuild()
     return {"changed": result.changed, "failed": list(result.failed)}
+
+
+@shared_task(
+    name="knowledge.sweep_stale_statistics",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=10,
+    max_retries=3,
+    soft_time_limit=4 * 60,
+    time_limit=5 * 60,
+)
+def sweep_stale_statistics() -> dict[str, int]:
+    """Every few minutes: recompute the slices whose recompute task was lost (stale for longer
+    than the grace period), a bounded batch per run."""
+    result = statistics_sweep_stale()
+    return {"slices": result.slices, "rows": result.rows}

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "recpnet.middleware.RejectNulBytesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "recpnet.roles.RolesPerRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -285,6 +286,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "knowledge.rebuild_statistics",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Statistics: recompute the slices stale for over two minutes (a recompute task lost to a
+    # broker outage or a killed worker); bounded batch, idempotent. A sweep that waited in the
+    # queue past the next one is dropped rather than run late.
+    "knowledge-sweep-stale-statistics": {
+        "task": "knowledge.sweep_stale_statistics",
+        "schedule": 5 * 60,
+        "options": {"expire_seconds": 4 * 60},  # django_celery_beat's name for "expires"
+    },
     # Fail the case imports whose worker died or whose message was lost; conditional, idempotent.
     "knowledge-sweep-case-imports": {
         "task": "knowledge.sweep_case_imports",
@@ -294,6 +303,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "knowledge-report-reminders": {
         "task": "knowledge.send_report_reminders",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # Reviewers: items waiting 14 and 30 days in the review queue (every type); idempotent.
+    "knowledge-review-reminders": {
+        "task": "knowledge.send_review_reminders",
+        "schedule": crontab(hour=7, minute=15),
     },
 }
 

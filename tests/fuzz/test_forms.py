@@ -20,11 +20,11 @@ from django.urls import reverse
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
+from knowledge.catalogue.selectors import impact_indicators
 from knowledge.catalogue.units import STORED_SYMBOL, compatible_units
 from knowledge.evidence.forms import IMPACT_STORED
 from knowledge.evidence.imports import COLUMN_NAMES, IMPACT_CODES, template_rows
 from knowledge.evidence.models.cases import FIGURE_KINDS
-from knowledge.evidence.selectors.reports import impact_indicators
 from knowledge.evidence.services import reports
 from knowledge.models import (
     ACTIVITY_FIELDS,
@@ -134,7 +134,7 @@ def case_posts(draw: Any) -> tuple[dict[str, str], dict[str, str]]:
     data = {**CASE_BASE, **fuzzed}
     for unit_field, choices in _case_units().items():
         stem = unit_field.removesuffix("_unit")
-        if any(name.startswith(stem) for name in fuzzed):
+        if any(name.startswith(f"{stem}_") for name in fuzzed):  # waste_ ≠ wastewater_
             data[unit_field] = draw(st.sampled_from([*choices, "", "kWh²", "1e400"]))
     return data, fuzzed
 

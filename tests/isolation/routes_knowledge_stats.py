@@ -50,9 +50,10 @@ ROUTES = {
     ),
     "knowledge:report-workspace": Route(expect=WORKSPACE, kwargs=member_a),
     "knowledge:report-new": Route(
-        expect={**WORKSPACE, "secretariat": 200},
+        expect={"*": 403, "visitor": 302, "staff_a": 200, "admin_a": 200},
         kwargs=member_a,
-        note="the secretariat may open the form; the service refuses its POST (403)",
+        note="member A is active, so everyone sees it: who does not write its reports gets "
+        "403 (as from POST /api/v1/reports/)",
     ),
     "knowledge:report-detail": Route(
         expect={**SEES_SUBMITTED, "visitor": 404}, kwargs=report_a, setup=_submitted
@@ -77,13 +78,14 @@ ROUTES = {
         note="approving: the chapter coordinator and secretariat (302 back to the page)",
     ),
     "knowledge:report-queue": Route(
+        note="no object: who reviews nothing gets 403, as on /cases/review/",
         expect={
-            "*": 404,
+            "*": 403,
             "visitor": 302,
             "coordinator_a": 200,
             "coordinator_b": 200,
             "secretariat": 200,
-        }
+        },
     ),
     "api-report-list": Route(expect=everyone(200)),
     "api-report-detail": Route(expect={**SEES_SUBMITTED}, kwargs=report_pk, setup=_submitted),

@@ -29,13 +29,8 @@ WORKSPACE = {
 }
 MANAGE_STAFF = {**WORKSPACE, "staff_a": 403, "admin_a": 302, "secretariat": 302}
 PRIVATE = {**WORKSPACE, "coordinator_a": 200}
-SECRETARIAT_MEMBER = {
-    **WORKSPACE,
-    "staff_a": 403,
-    "admin_a": 403,
-    "coordinator_a": 403,
-    "secretariat": 200,
-}
+# Member A is active, so everyone sees it: acting on it without the role is 403 (as in the API).
+SECRETARIAT_MEMBER = {"*": 403, "visitor": 302, "secretariat": 200}
 SECRETARIAT_MEMBER_POST = {**SECRETARIAT_MEMBER, "secretariat": 400}
 SECRETARIAT_ONLY = {"*": 403, "visitor": 302, "secretariat": 200}
 APPLICATION = {
@@ -85,7 +80,11 @@ ROUTES = {
     "members:expertise": Route(expect=everyone(200)),
     "members:detail": Route(expect=everyone(200), kwargs=_member_a),
     "members:workspace": Route(expect=WORKSPACE, kwargs=_member_a),
-    "members:edit": Route(expect={**WORKSPACE, "staff_a": 403}, kwargs=_member_a),
+    "members:edit": Route(
+        expect={"*": 403, "visitor": 302, "admin_a": 200, "secretariat": 200},
+        kwargs=_member_a,
+        note="member A is public: who may not edit it gets 403, as from PATCH in the API",
+    ),
     "members:eligibility": Route(expect=PRIVATE, kwargs=_member_a),
     "members:invite": Route(expect=MANAGE_STAFF, kwargs=_member_a, method="post"),
     "members:staff_remove": Route(

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from knowledge.catalogue import services as rate_services
 from knowledge.catalogue import units
 from knowledge.demo.data import EXCHANGE_RATE_SOURCE
 from knowledge.evidence.selectors.cases import missing_exchange_rates
@@ -297,25 +298,29 @@ def test_far_rate_needs_confirmation_in_the_service(tenancy) -> None:
     _rate("EUR", 2012, "1.2848")
     _rate("EUR", 2015, "1.1095")
     save = {"actor": tenancy.secretariat, "currency": "EUR", "source": "ECB"}
-    with pytest.raises(services.RateNeedsConfirmation) as exc:
-        services.exchange_rate_save(**save, year=2014, usd_per_unit=Decimal("13.285"))
+    with pytest.raises(rate_services.RateNeedsConfirmation) as exc:
+        rate_services.exchange_rate_save(**save, year=2014, usd_per_unit=Decimal("13.285"))
     assert exc.value.nearest.year == 2015  # nearest year
     assert exc.value.deviation > Decimal("10")
     assert "confirm" in exc.value.message_dict
     assert not ExchangeRate.objects.filter(year=2014).exists()
-    rate = services.exchange_rate_save(
+    rate = rate_services.exchange_rate_save(
         **save, year=2014, usd_per_unit=Decimal("13.285"), confirm=True
     )
     assert rate.usd_per_unit == Decimal("13.285")
     # Changing a year's rate is judged against its current value: a correction of a tenfold
     # typo is confirmed once, and "1,3257" typed over 1.3257 cannot become 13257 unasked.
-    with pytest.raises(services.RateNeedsConfirmation) as exc:
-        services.exchange_rate_save(**save, year=2014, usd_per_unit=Decimal("1.3285"))
+    with pytest.raises(rate_services.RateNeedsConfirmation) as exc:
+        rate_services.exchange_rate_save(**save, year=2014, usd_per_unit=Decimal("1.3285"))
     assert exc.value.nearest.year == 2014
-    services.exchange_rate_save(**save, year=2014, usd_per_unit=Decimal("1.3285"), confirm=True)
+    rate_services.exchange_rate_save(
+        **save, year=2014, usd_per_unit=Decimal("1.3285"), confirm=True
+    )
     # Within 50 %: no question; the first rate of a currency: nothing to compare with.
-    services.exchange_rate_save(**save, year=2016, usd_per_unit=Decimal("1.6"))
-    services.exchange_rate_save(**{**save, "currency": "XOF"}, year=2014, usd_per_unit=Decimal(9))
+    rate_services.exchange_rate_save(**save, year=2016, usd_per_unit=Decimal("1.6"))
+    rate_services.exchange_rate_save(
+        **{**save, "currency": "XOF"}, year=2014, usd_per_unit=Decimal(9)
+    )
 
 
 def test_far_rate_on_the_page_shows_nearest_and_deviation(client, tenancy) -> None:
@@ -348,14 +353,14 @@ def test_confirmation_is_asked_iff_more_than_half_away(tenancy, existing, new, g
         _rate("EUR", 2000, str(existing))
         asked = False
         try:
-            services.exchange_rate_save(
+            rate_services.exchange_rate_save(
                 actor=tenancy.secretariat,
                 currency="EUR",
                 year=2000 + gap,
                 usd_per_unit=new,
                 source="Property test",
             )
-        except services.RateNeedsConfirmation:
+        except rate_services.RateNeedsConfirmation:
             asked = True
         assert asked == (abs(new / existing - 1) > Decimal("0.5"))
         assert ExchangeRate.objects.filter(year=2000 + gap).exists() == (not asked)
@@ -368,7 +373,7 @@ def test_confirmation_is_asked_iff_more_than_half_away(tenancy, existing, new, g
 def test_source_is_required(client, tenancy) -> None:
     for blank in ("", "   "):
         with pytest.raises(ValidationError) as exc:
-            services.exchange_rate_save(
+            rate_services.exchange_rate_save(
                 actor=tenancy.secretariat,
                 currency="EUR",
                 year=2014,

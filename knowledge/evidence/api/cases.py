@@ -1,4 +1,4 @@
-"""API v1: the indicator catalogue and the case library (DESIGN.md "API v1").
+"""API v1: the case library (DESIGN.md "API v1"; the indicators are the catalogue's).
 
 Same rules as the pages: rows come from the selectors (outsiders 404), writes go through the
 services (403 for roles that may see but not act, 409 for conflicting transitions, 400 with
@@ -18,6 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from knowledge.catalogue.models import Indicator
+from knowledge.evidence.api.review import ERRORS as REVIEW_ERRORS
+from knowledge.evidence.api.review import IF_MATCH, ReviewCommentSerializer, review_act
 from knowledge.evidence.models.cases import (
     THEMES,
     Case,
@@ -33,32 +35,11 @@ from recpnet.api import (
     ErrorSerializer,
     FigureField,
     ReadForAllWriteAuthenticated,
-    ReadOnlyForAll,
     ScopedAPIMixin,
     WholeNumberField,
     YearFilter,
 )
 from recpnet.numbers import plain
-
-# --- indicators -----------------------------------------------------------------------------
-
-
-class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
-    class Meta:
-        model = Indicator
-        fields = ("code", "name", "unit", "category")
-
-
-class IndicatorViewSet(ScopedAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Indicator]):
-    """The common indicator catalogue."""
-
-    permission_classes = [ReadOnlyForAll]
-    serializer_class = IndicatorSerializer
-    filterset_fields = ("category",)
-
-    def scoped_queryset(self) -> QuerySet[Indicator]:
-        return selectors.indicators_list()
-
 
 # --- cases ----------------------------------------------------------------------------------
 
@@ -162,10 +143,6 @@ def impact_representation(
         # ``None`` while a money figure waits for its exchange rate, as a case's ``usd``.
         "stored": {"value": plain(stored) if stored is not None else None, "unit": indicator.unit},
     }
-
-
-class CaseCommentSerializer(serializers.Serializer[Any]):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -290,6 +267,11 @@ class CaseViewSet(
 
     @extend_schema(request=CaseSerializer, responses={201: CaseSerializer, **_ERRORS})
     def create(self, request: Request) -> Response:
+        slug = request.data.get("member") if hasattr(request.data, "get") else None
+        if isinstance(slug, str) and slug:
+            # The member is the object: 404 for one the caller may not see, 403 for one it
+            # sees but does not write for — before any 400 about the rest of the body.
+            selectors.member_for_case_writing(actor=request.user, slug=slug)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = selectors.member_for_case_writing(
@@ -307,6 +289,7 @@ class CaseViewSet(
     @extend_schema(request=CaseSerializer, responses={200: CaseSerializer, **_ERRORS})
     def partial_update(self, request: Request, id: str | None = None) -> Response:
         case = self.get_object()
+        services.case_check_can_edit(actor=request.user, case=case)  # 403, 409 before any 400
         serializer = self.get_serializer(case, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -326,35 +309,31 @@ class CaseViewSet(
         return self._respond_saved(case)
 
     def _act(self, request: Request, action_name: str) -> Response:
-        case = self.get_object()
-        body = CaseCommentSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            case = services.case_act(
-                actor=request.user,
-                case=case,
-                action=action_name,
-                comment=body.validated_data["comment"],
-            )
-        except DjangoValidationError as exc:
-            raise _api_error(exc) from None
+        case = review_act(request, item=self.get_object(), action=action_name, api_error=_api_error)
         return self._respond(case)
 
-    @extend_schema(request=None, responses={200: CaseSerializer, **_ERRORS})
+    @extend_schema(
+        request=None, parameters=[IF_MATCH], responses={200: CaseSerializer, **REVIEW_ERRORS}
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, id: str | None = None) -> Response:
         """Submit a draft or returned case for review (the member's staff)."""
         return self._act(request, "submit")
 
-    @extend_schema(request=CaseCommentSerializer, responses={200: CaseSerializer, **_ERRORS})
+    @extend_schema(
+        request=ReviewCommentSerializer,
+        parameters=[IF_MATCH],
+        responses={200: CaseSerializer, **REVIEW_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, id: str | None = None) -> Response:
         """Approve a submitted case (coordinators of its chapter, the secretariat)."""
         return self._act(request, "approve")
 
     @extend_schema(
-        request=CaseCommentSerializer,
-        responses={200: CaseSerializer, **_ERRORS},
+        request=ReviewCommentSerializer,
+        parameters=[IF_MATCH],
+        responses={200: CaseSerializer, **REVIEW_ERRORS},
         description="Return a submitted case to the member with a comment (required).",
     )
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
@@ -362,8 +341,9 @@ class CaseViewSet(
         return self._act(request, "return")
 
     @extend_schema(
-        request=CaseCommentSerializer,
-        responses={200: CaseSerializer, **_ERRORS},
+        request=ReviewCommentSerializer,
+        parameters=[IF_MATCH],
+        responses={200: CaseSerializer, **REVIEW_ERRORS},
         description="Reopen an approved case (secretariat; comment required).",
     )
     @action(detail=True, methods=["post"])
@@ -371,4 +351,4 @@ class CaseViewSet(
         return self._act(request, "reopen")
 
 
-__all__ = ["CaseViewSet", "IndicatorViewSet", "OpenApiResponse"]
+__all__ = ["CaseViewSet", "OpenApiResponse"]

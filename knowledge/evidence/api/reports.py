@@ -16,15 +16,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from knowledge.evidence.api.cases import impact_representation
+from knowledge.evidence.api.review import ERRORS as REVIEW_ERRORS
+from knowledge.evidence.api.review import IF_MATCH, ReviewCommentSerializer, review_act
 from knowledge.evidence.models.reports import ACTIVITY_FIELDS, AnnualReport
 from knowledge.evidence.models.review import ReviewStatus
 from knowledge.evidence.selectors.reports import (
+    member_for_report_writing,
     report_get_for_user,
     report_rate_warning,
     reports_visible_to,
 )
 from knowledge.evidence.services import reports as services
-from members.selectors import member_get_for_user
 from recpnet.api import (
     ErrorSerializer,
     FigureField,
@@ -61,17 +63,22 @@ def _api_field_names() -> Iterator[None]:
     try:
         yield
     except DjangoValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        fields: dict[str, Any] = {}
-        for name, messages in exc.message_dict.items():
-            if name in ACTIVITY_FIELDS:
-                fields.setdefault("activity", {})[name] = messages
-            elif name == "version":
-                fields["If-Match"] = messages
-            else:
-                fields["non_field_errors" if name == "__all__" else name] = messages
-        raise serializers.ValidationError(fields) from None
+        raise _api_error(exc) from None
+
+
+def _api_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    """A service's field errors under the API's field names (see ``_api_field_names``)."""
+    if not hasattr(exc, "error_dict"):
+        return serializers.ValidationError({"non_field_errors": exc.messages})
+    fields: dict[str, Any] = {}
+    for name, messages in exc.message_dict.items():
+        if name in ACTIVITY_FIELDS:
+            fields.setdefault("activity", {})[name] = messages
+        elif name == "version":
+            fields["If-Match"] = messages
+        else:
+            fields["non_field_errors" if name == "__all__" else name] = messages
+    return serializers.ValidationError(fields)
 
 
 class ReportSerializer(serializers.Serializer[AnnualReport]):
@@ -149,10 +156,15 @@ class ReportList(ScopedAPIMixin, generics.ListAPIView[AnnualReport]):
         },
     )
     def post(self, request: Request) -> Response:
+        slug = request.data.get("member") if hasattr(request.data, "get") else None
+        if isinstance(slug, str) and slug:
+            # The member is the object: 404 for one the caller may not see, 403 for one it
+            # sees but does not write for — before any 400 about the rest of the body.
+            member_for_report_writing(actor=request.user, slug=slug)
         data = ReportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        member = member_get_for_user(actor=request.user, slug=v["member"])
+        member = member_for_report_writing(actor=request.user, slug=v["member"])
         with _api_field_names():
             report = services.report_create(
                 member=member,
@@ -185,6 +197,7 @@ class ReportDetail(ScopedAPIMixin, generics.RetrieveAPIView[AnnualReport]):
     )
     def patch(self, request: Request, pk: int) -> Response:
         report = report_get_for_user(actor=request.user, report_id=pk)
+        services.report_check_can_edit(actor=request.user, report=report)  # 403, 409 before 400
         data = ReportUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -199,10 +212,6 @@ class ReportDetail(ScopedAPIMixin, generics.RetrieveAPIView[AnnualReport]):
         return Response(_saved(report))
 
 
-class CommentSerializer(serializers.Serializer[Any]):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
 class ReportAction(ScopedAPIMixin, APIView):
     """``POST /reports/{id}/<action>/``: submit, approve, return (comment), reopen (comment)."""
 
@@ -213,25 +222,13 @@ class ReportAction(ScopedAPIMixin, APIView):
         return reports_visible_to(actor=self.request.user)
 
     @extend_schema(
-        request=CommentSerializer,
-        responses={
-            200: ReportSerializer,
-            400: ErrorSerializer,
-            403: ErrorSerializer,
-            404: ErrorSerializer,
-            409: ErrorSerializer,
-        },
+        request=ReviewCommentSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ReportSerializer, **REVIEW_ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
         report = report_get_for_user(actor=request.user, report_id=pk)
-        data = CommentSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        report = services.report_act(
-            report=report,
-            action=self.action_name,
-            actor=request.user,
-            comment=data.validated_data["comment"],
-        )
+        report = review_act(request, item=report, action=self.action_name, api_error=_api_error)
         return Response(ReportSerializer(report).data)
 
 

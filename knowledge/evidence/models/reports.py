@@ -109,27 +109,3 @@ class ReportImpact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id}: {self.value} {self.unit or self.currency}"
-
-
-class ReportReminder(models.Model):
-    """A reminder sent to a member's staff before the report deadline; unique so the daily job
-    never sends one twice, even when two runs overlap."""
-
-    member = models.ForeignKey(
-        "members.Member", on_delete=models.CASCADE, related_name="report_reminders"
-    )
-    year = models.PositiveSmallIntegerField(_("reporting year"))
-    days_before = models.PositiveSmallIntegerField(_("days before the deadline"))
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ("-sent_at",)
-        verbose_name = _("report reminder")
-        constraints = [
-            models.UniqueConstraint(
-                fields=("member", "year", "days_before"), name="report_reminder_once"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.member}: {self.year} report, {self.days_before} days before the deadline"

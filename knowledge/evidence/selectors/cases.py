@@ -1,11 +1,8 @@
 """Every read of cases, scoped by the acting user.
 
-Visibility (the one rule, on top of ``knowledge.access`` for single items):
-- approved public cases: everyone;
-- approved network-only cases: logged-in users of active members, coordinators, secretariat;
-- a member's staff: all of their organisation's cases, drafts included;
-- coordinators: everything past draft in the chapters they coordinate;
-- the secretariat: everything past draft (never another tenant's drafts).
+Who sees which case, who reviews it and who writes for a member is the rulebook's
+(``knowledge.evidence.policies``): lists, the library, exports, the review queue and single
+cases are all filtered by its table, so a list and a case page never disagree.
 """
 
 from __future__ import annotations
@@ -17,29 +14,28 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chapters.models import Chapter, Country
+from knowledge.catalogue import policies as catalogue_policies
 from knowledge.catalogue import units
 from knowledge.catalogue.models import ExchangeRate, Indicator
-from knowledge.evidence import access
+from knowledge.catalogue.rate_demand import MissingRate
+from knowledge.catalogue.selectors import missing_rates_among
+from knowledge.evidence import policies
 from knowledge.evidence.models.cases import (
     Case,
     CaseAttachment,
     CaseImpact,
     CaseImportJob,
-    Visibility,
 )
 from knowledge.evidence.models.reports import AnnualReport, ReportImpact
 from knowledge.evidence.models.review import ReviewStatus
 from members.models import Member
-from members.selectors import Roles, member_workspace_get, roles_for, sees_network_contacts
+from members.selectors import member_get_for_user, member_workspace_get
 
 FACETS = ("chapter", "country", "sector", "enterprise_size", "theme", "methodology", "year")
 
@@ -48,36 +44,18 @@ def _base() -> QuerySet[Case]:
     return Case.objects.select_related("member", "country__chapter", "member__country")
 
 
-def _visibility_q(actor: Any, roles: Roles) -> Q:
-    approved = Q(status=ReviewStatus.APPROVED)
-    if roles.authenticated and sees_network_contacts(actor=actor):
-        visible = approved
-    else:
-        visible = approved & Q(visibility=Visibility.PUBLIC)
-    if roles.memberships:
-        visible |= Q(member_id__in=[m.member_id for m in roles.memberships])
-    if roles.secretariat:
-        visible |= ~Q(status=ReviewStatus.DRAFT)
-    elif roles.chapters:
-        visible |= ~Q(status=ReviewStatus.DRAFT) & Q(
-            member__country__chapter_id__in=[c.pk for c in roles.chapters]
-        )
-    return visible
-
-
 def cases_visible_to(*, actor: Any) -> QuerySet[Case]:
-    roles = roles_for(actor=actor)
-    return _base().filter(_visibility_q(actor, roles))
+    return policies.filter(_base(), actor, "case", "view")
 
 
 def sees_enterprise_names(*, actor: Any) -> bool:
     """Enterprise names never leave the network."""
-    return sees_network_contacts(actor=actor)
+    return policies.allows(actor, "case", "view_enterprise_names")
 
 
 def case_get_for_user(*, actor: Any, public_id: Any) -> Case:
     """The case if the actor may see it, else 404 (missing and not yours alike)."""
-    return get_object_or_404(cases_visible_to(actor=actor), public_id=public_id)
+    return policies.get(_base(), actor, "case", "view", public_id=public_id)
 
 
 def case_with_details(*, case: Case) -> Case:
@@ -90,7 +68,8 @@ def case_with_details(*, case: Case) -> Case:
 
 def attachment_get_for_user(*, actor: Any, case: Case, attachment_id: Any) -> CaseAttachment:
     """Attachments are seen by whoever sees the case (call after ``case_get_for_user``)."""
-    return get_object_or_404(CaseAttachment.objects.filter(case=case), public_id=attachment_id)
+    attachments = CaseAttachment.objects.filter(case=case).select_related("case__member__country")
+    return policies.get(attachments, actor, "case_attachment", "view", public_id=attachment_id)
 
 
 # --- the library ----------------------------------------------------------------------------
@@ -137,11 +116,8 @@ def _search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
 
 def library_visible(*, actor: Any) -> QuerySet[Case]:
     """Approved cases the actor may see: public ones for everyone, network-only ones for the
-    network."""
-    qs = _base().filter(status=ReviewStatus.APPROVED)
-    if not sees_network_contacts(actor=actor):
-        qs = qs.filter(visibility=Visibility.PUBLIC)
-    return qs
+    network (and their own member's)."""
+    return policies.filter(_base().filter(status=ReviewStatus.APPROVED), actor, "case", "view")
 
 
 def library(
@@ -173,22 +149,20 @@ def facet_options(*, visible: QuerySet[Case]) -> dict[str, Any]:
 
 
 def member_cases(*, actor: Any, slug: str) -> tuple[Member, QuerySet[Case], str | None]:
-    """A member's cases for its workspace: its staff see all; the secretariat all but drafts;
-    everyone else 404. Returns the member, the cases and the actor's role (None: secretariat)."""
+    """A member's cases for its workspace (its staff and the secretariat; everyone else 404):
+    those the actor may see — its staff all, the secretariat all but drafts. Returns the
+    member, the cases and the actor's role (None: secretariat)."""
     member, role = member_workspace_get(actor=actor, slug=slug)
-    qs = _base().filter(member=member)
-    if role is None:
-        qs = qs.exclude(status=ReviewStatus.DRAFT)
+    qs = policies.filter(_base().filter(member=member), actor, "case", "view")
     return member, qs.order_by("status", "-updated_at"), role
 
 
-def member_for_case_writing(*, actor: Any, slug: str) -> Member:
-    """The member whose cases the actor writes: its staff only; others 404."""
-    roles = roles_for(actor=actor)
-    for membership in roles.memberships:
-        if membership.member.slug == slug:
-            return membership.member
-    raise Http404
+def member_for_case_writing(*, actor: Any, slug: str, action: str = "create_case") -> Member:
+    """The member whose cases the actor writes (``action``: ``create_case`` or
+    ``import_cases``): its staff only; 403 for who sees the member, 404 for who does not."""
+    member = member_get_for_user(actor=actor, slug=slug)
+    policies.require(actor, "member", action, member)
+    return member
 
 
 def status_counts(qs: QuerySet[Case]) -> dict[str, int]:
@@ -223,26 +197,19 @@ def return_comments(*, cases: Iterable[Case]) -> dict[int, Any]:
 
 def import_job_get(*, actor: Any, public_id: Any) -> CaseImportJob:
     """An import's progress: the member's staff only; others 404."""
-    job = get_object_or_404(
-        CaseImportJob.objects.select_related("member").defer("content"), public_id=public_id
-    )
-    if not access.is_member_staff(roles_for(actor=actor), job.member_id):
-        raise Http404
-    return job
+    jobs = CaseImportJob.objects.select_related("member").defer("content")
+    return policies.get(jobs, actor, "case_import_job", "view", public_id=public_id)
 
 
 # --- the review queue -----------------------------------------------------------------------
 
 
 def review_queue(*, actor: Any, status: str = ReviewStatus.SUBMITTED) -> QuerySet[Case]:
-    """Cases past draft in the chapters the actor coordinates (the secretariat: all).
-    Anyone else may not review: 403."""
-    roles = roles_for(actor=actor)
-    if not (roles.secretariat or roles.chapters):
-        raise PermissionDenied(_("The review queue is for chapter coordinators."))
-    qs = _base().exclude(status=ReviewStatus.DRAFT)
-    if not roles.secretariat:
-        qs = qs.filter(member__country__chapter_id__in=[c.pk for c in roles.chapters])
+    """The cases the actor reviews: past draft, in the chapters they coordinate (the
+    secretariat: all), never their own member's (conflict of interest). Anyone who reviews
+    nothing: 403."""
+    policies.require(actor, "case", "review_queue")
+    qs = policies.filter(_base(), actor, "case", "review")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("submitted_at", "pk")
@@ -338,37 +305,7 @@ def age_days(case: Case) -> int:
     return (timezone.now() - since).days if since else 0
 
 
-# --- catalogue and history (secretariat) ----------------------------------------------------
-
-
-def indicators_list() -> QuerySet[Indicator]:
-    """The indicator catalogue: public data."""
-    return Indicator.objects.all()
-
-
-def exchange_rates_list() -> QuerySet[ExchangeRate]:
-    """Exchange rates: public data (the USD values they produce are shown to everyone)."""
-    return ExchangeRate.objects.order_by("currency", "-year")
-
-
-def exchange_rate_for(*, currency: str, year: int | None) -> ExchangeRate | None:
-    """The rate of ``currency`` in ``year``, if there is one (for the form that changes it)."""
-    if not currency or year is None:
-        return None
-    return ExchangeRate.objects.filter(currency=currency, year=year).first()
-
-
-def missing_rates_among(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
-    """The (currency, year) pairs, USD aside, that have no exchange rate (one query)."""
-    wanted = {(c, y) for c, y in pairs if c and c != "USD" and y}
-    if not wanted:
-        return []
-    known = set(
-        ExchangeRate.objects.filter(
-            currency__in={c for c, _y in wanted}, year__in={y for _c, y in wanted}
-        ).values_list("currency", "year")
-    )
-    return sorted(wanted - known)
+# --- rates items wait for, and the history (secretariat) -----------------------------------
 
 
 def case_rate_warning(*, case: Case) -> str | None:
@@ -381,26 +318,11 @@ def case_rate_warning(*, case: Case) -> str | None:
     return units.missing_rates_warning(missing_rates_among(pairs))
 
 
-@dataclass(frozen=True)
-class MissingRate:
-    """A rate that items wait for: how many cases and reports of each group need it."""
-
-    currency: str
-    year: int
-    cases: int
-    reports: int
-
-    @property
-    def items(self) -> int:
-        return self.cases + self.reports
-
-
 def missing_exchange_rates(*, actor: Any) -> dict[str, list[MissingRate]]:
     """The rates the secretariat has yet to add, for ``"submitted"`` items (in review) and,
     separately, ``"draft"`` ones (drafts and returned items, which their members are still
     editing); counts only, so no draft's content is shown. Most waiting first."""
-    if not roles_for(actor=actor).secretariat:
-        raise PermissionDenied
+    catalogue_policies.authorize(actor, "exchange_rate", "view_waiting")
     groups: dict[str, str] = {
         ReviewStatus.SUBMITTED: "submitted",
         ReviewStatus.DRAFT: "draft",
@@ -439,12 +361,6 @@ def missing_exchange_rates(*, actor: Any) -> dict[str, list[MissingRate]]:
     return result
 
 
-def exchange_rate_get(*, actor: Any, pk: int) -> ExchangeRate:
-    if not roles_for(actor=actor).secretariat:
-        raise PermissionDenied
-    return get_object_or_404(ExchangeRate, pk=pk)
-
-
 @dataclass(frozen=True)
 class Change:
     at: Any
@@ -459,8 +375,7 @@ class Change:
 def change_history(*, actor: Any, limit: int = 200) -> list[Change]:
     """Who changed what and when in cases, impacts, annual reports, indicators and exchange
     rates (secretariat only). Constant in queries: one per history table."""
-    if not roles_for(actor=actor).secretariat:
-        raise PermissionDenied(_("The change history is for the secretariat."))
+    policies.authorize(actor, "case", "view_change_history")
     from django.urls import reverse
 
     actions = {"+": _("created"), "~": _("changed"), "-": _("deleted")}

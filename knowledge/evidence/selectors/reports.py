@@ -1,4 +1,5 @@
-"""Reads of annual reports, always scoped by the acting user."""
+"""Reads of annual reports, always scoped by the acting user through the evidence rulebook
+(``knowledge.evidence.policies``)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,18 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Min, Q, QuerySet
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from knowledge.catalogue import units
-from knowledge.catalogue.models import Indicator, IndicatorCategory
-from knowledge.evidence import access
+from knowledge.catalogue.selectors import missing_rates_among
+from knowledge.evidence import policies
+from knowledge.evidence.deadlines import report_due
 from knowledge.evidence.models.cases import Case
 from knowledge.evidence.models.reports import AnnualReport
 from knowledge.evidence.models.review import ReviewAction, ReviewStatus, Transition
-from knowledge.evidence.selectors.cases import missing_rates_among
 from members.models import Member
-from members.selectors import roles_for, sees_network_contacts
+from members.selectors import member_get_for_user
 
 
 def _base() -> QuerySet[AnnualReport]:
@@ -34,28 +33,24 @@ def reports_visible_to(*, actor: Any) -> QuerySet[AnnualReport]:
     the secretariat: the public sees only the statistics, with small cells suppressed); all of
     a member's reports for its staff; everything that has left draft for the secretariat, and
     for a coordinator within their chapters."""
-    roles = roles_for(actor=actor)
-    visible = Q(pk__in=[])
-    if sees_network_contacts(actor=actor):
-        visible = Q(status=ReviewStatus.APPROVED)
-    if roles.memberships:
-        visible |= Q(member_id__in=[m.member_id for m in roles.memberships])
-    if roles.secretariat:
-        visible |= ~Q(status=ReviewStatus.DRAFT)
-    elif roles.chapters:
-        visible |= ~Q(status=ReviewStatus.DRAFT) & Q(
-            member__country__chapter_id__in=[c.pk for c in roles.chapters]
-        )
-    return _base().filter(visible)
+    return policies.filter(_base(), actor, "report", "view")
 
 
 def report_get_for_user(*, actor: Any, report_id: Any) -> AnnualReport:
     """The report if the actor may see it, else 404 (missing and not yours alike)."""
-    return get_object_or_404(reports_visible_to(actor=actor), pk=report_id)
+    return policies.get(_base(), actor, "report", "view", pk=report_id)
 
 
 def report_get_by_year(*, actor: Any, member_slug: str, year: int) -> AnnualReport:
-    return get_object_or_404(reports_visible_to(actor=actor), member__slug=member_slug, year=year)
+    return policies.get(_base(), actor, "report", "view", member__slug=member_slug, year=year)
+
+
+def member_for_report_writing(*, actor: Any, slug: str) -> Member:
+    """The member whose annual report the actor writes: its staff only; 403 for who sees the
+    member, 404 for who does not."""
+    member = member_get_for_user(actor=actor, slug=slug)
+    policies.require(actor, "member", "create_report", member)
+    return member
 
 
 def report_rate_warning(*, report: AnnualReport) -> str | None:
@@ -109,17 +104,13 @@ class Workspace:
     comments: dict[int, Transition]
 
 
-def member_reports_workspace(*, member: Member, role: str | None) -> Workspace:
-    """What is due, drafts, returned items with their comments, and what was approved (the
-    caller has checked the actor's access with ``members.selectors.member_workspace_get``,
-    which gives ``role``: the actor's staff role, or None for the secretariat, who sees
-    everything but the member's drafts)."""
-    from knowledge.evidence.services.reports import report_due
-
+def member_reports_workspace(*, actor: Any, member: Member) -> Workspace:
+    """What is due, drafts, returned items with their comments, and what was approved, of the
+    reports the actor may see (the caller has checked the actor's access to the workspace with
+    ``members.selectors.member_workspace_get``: its staff see all, the secretariat everything
+    but the member's drafts)."""
     due_year, deadline = report_due()
-    qs = AnnualReport.objects.filter(member=member)
-    if role is None:
-        qs = qs.exclude(status=ReviewStatus.DRAFT)
+    qs = policies.filter(AnnualReport.objects.filter(member=member), actor, "report", "view")
     reports = list(qs.order_by("-year"))
     by_status: dict[str, list[AnnualReport]] = defaultdict(list)
     for r in reports:
@@ -142,14 +133,10 @@ def member_reports_workspace(*, member: Member, role: str | None) -> Workspace:
 
 
 def report_review_queue(*, actor: Any) -> tuple[list[AnnualReport], dict[str, int]]:
-    """Submitted reports awaiting the actor (their chapters; the secretariat: all), oldest
-    first, with counts by chapter. 404 for users who review nothing."""
-    roles = roles_for(actor=actor)
-    if not roles.secretariat and not roles.chapters:
-        raise Http404
-    qs = _base().filter(status=ReviewStatus.SUBMITTED)
-    if not roles.secretariat:
-        qs = qs.filter(member__country__chapter_id__in=[c.pk for c in roles.chapters])
+    """Submitted reports the actor reviews (their chapters; the secretariat: all; never their
+    own member's), oldest first, with counts by chapter. 403 for users who review nothing."""
+    policies.require(actor, "report", "review_queue")
+    qs = policies.filter(_base().filter(status=ReviewStatus.SUBMITTED), actor, "report", "review")
     items = list(qs.order_by("submitted_at", "pk"))
     now = timezone.now()
     for item in items:
@@ -161,11 +148,12 @@ def report_review_queue(*, actor: Any) -> tuple[list[AnnualReport], dict[str, in
 
 
 def can_act(*, actor: Any, report: AnnualReport) -> dict[str, bool]:
+    """What the report page offers the actor: edit (its member's staff, while editable) and
+    the review actions the rulebook and the report's state allow."""
     from knowledge.evidence.review import allowed_actions
 
-    roles = roles_for(actor=actor)
     return {
-        "edit": access.can_edit(actor, report, roles),
+        "edit": report.is_editable and policies.allows(actor, "report", "edit", report),
         **dict.fromkeys(allowed_actions(item=report, actor=actor), True),
     }
 
@@ -206,8 +194,3 @@ def oldest_submitted() -> datetime | None:
     return AnnualReport.objects.filter(status=ReviewStatus.SUBMITTED).aggregate(
         t=Min("submitted_at")
     )["t"]
-
-
-def impact_indicators() -> QuerySet[Indicator]:
-    """The indicators a report gives totals for (impacts and money), in catalogue order."""
-    return Indicator.objects.exclude(category=IndicatorCategory.ACTIVITY)

@@ -1,7 +1,8 @@
 """Every write to cases: create, update, the review actions (through ``knowledge.review``),
-attachments, bulk imports, and the secretariat's exchange rates.
+attachments and bulk imports (exchange rates are the catalogue's).
 
-Each public function is keyword-only, checks the actor's right to act (``knowledge.access``),
+Each public function is keyword-only, checks the actor's right to act (the evidence rulebook,
+``knowledge.evidence.policies``: 404 for what the actor may not see, 403 for what it sees),
 validates with messages that name the field, writes in one transaction and leaves side effects
 (emails, tasks) to ``on_commit``.
 """
@@ -22,19 +23,20 @@ from typing import IO, Any
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, DataError, connection, transaction
 from django.db.models import Q
-from django.http import Http404
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chapters.models import Country
+from knowledge.catalogue import selectors as catalogue_selectors
 from knowledge.catalogue import units
-from knowledge.catalogue.models import ExchangeRate, Indicator, IndicatorCategory
-from knowledge.evidence import access, review
+from knowledge.catalogue.models import Indicator
+from knowledge.evidence import policies, review
 from knowledge.evidence.imports import STUCK_AFTER, WORKER_SOFT_TIME_LIMIT
 from knowledge.evidence.models.cases import (
     FIGURE_KINDS,
@@ -48,9 +50,8 @@ from knowledge.evidence.models.cases import (
     CaseImportJob,
     ImportState,
 )
-from knowledge.evidence.models.review import ReviewAction, ReviewStatus
+from knowledge.evidence.models.review import ReviewStatus
 from members.models import Member
-from members.selectors import Roles, roles_for
 from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.history import history_user
@@ -158,10 +159,6 @@ def validate_sector(value: str) -> str:
                 }
             )
     return code
-
-
-def _impact_indicators() -> dict[str, Indicator]:
-    return {i.code: i for i in Indicator.objects.filter(category=IndicatorCategory.IMPACT)}
 
 
 def _decimal_or_none(
@@ -382,7 +379,7 @@ def case_build(
     if case is None:
         case = Case(member=member)
     _apply_fields(case, fields, errors)
-    indicators = indicators if indicators is not None else _impact_indicators()
+    indicators = indicators if indicators is not None else catalogue_selectors.physical_indicators()
     built_impacts = (
         _build_impacts(case, impacts, indicators, errors) if impacts is not None else None
     )
@@ -450,10 +447,6 @@ def _refresh_search_vector(case: Case) -> None:
     )
 
 
-def _roles(actor: Any) -> Roles:
-    return roles_for(actor=actor)
-
-
 @transaction.atomic
 def case_create(
     *,
@@ -464,19 +457,16 @@ def case_create(
     figures: Sequence[Mapping[str, Any]] | None = None,
 ) -> Case:
     """A new draft case of ``member``, written by one of its staff."""
-    if not access.is_member_staff(_roles(actor), member.pk):
-        raise Http404
+    policies.require(actor, "member", "create_case", member)
     draft = case_build(member=member, fields=fields, impacts=impacts or [], figures=figures or [])
     draft.case.created_by = actor
     return _save_draft(draft, actor=actor)
 
 
-def _check_can_edit(*, actor: Any, case: Case) -> None:
-    roles = _roles(actor)
-    if not access.can_see(actor, case, roles):
-        raise Http404
-    if not access.is_member_staff(roles, case.member_id):
-        raise PermissionDenied(_("Only the member's staff may edit its cases."))
+def case_check_can_edit(*, actor: Any, case: Case) -> None:
+    """Before an edit's input is read: 404 for a case the actor may not see, 403 for one it
+    may not edit (the rulebook), 409 for a locked one (submitted or approved)."""
+    policies.require(actor, "case", "edit", case)
     if not case.is_editable:
         raise ConflictError(
             _("This case is %(status)s and locked; it cannot be edited now.")
@@ -497,29 +487,32 @@ def case_update(
     """Edit a draft or returned case. ``impacts``/``figures`` of None leave those rows as they
     are; a list replaces them. A stale ``expected_version`` is a conflict; a malformed one is
     reported with every other bad field."""
-    _check_can_edit(actor=actor, case=case)
+    case_check_can_edit(actor=actor, case=case)
     errors: dict[str, list[str]] = {}
     version = bounds.collect(errors, lambda: bounds.parse_version(expected_version))
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    if version is not None and locked.version != version:
-        raise ConflictError(_("Someone else changed this case; reload to see the change."))
-    locked.member = case.member
-    _check_can_edit(actor=actor, case=locked)
-    before = _snapshot(locked)
+    current = Case.objects.get(pk=case.pk)
+    if version is not None and current.version != version:
+        raise ConflictError(_("This case was changed meanwhile; reload to see the change."))
+    current.member = case.member
+    case_check_can_edit(actor=actor, case=current)
+    read_version = current.version
+    before = _snapshot(current)
     draft = bounds.collect(
         errors,
         lambda: case_build(
-            member=case.member, fields=fields, impacts=impacts, figures=figures, case=locked
+            member=case.member, fields=fields, impacts=impacts, figures=figures, case=current
         ),
     )
     if errors or draft is None:
         raise ValidationError(errors)
-    if _snapshot(locked, impacts=draft.impacts, figures=draft.figures) == before:
+    if _snapshot(current, impacts=draft.impacts, figures=draft.figures) == before:
         # Saved unchanged: no new version and no history entry, so the history shows only
         # what someone changed.
-        locked.refresh_from_db()
-        return locked
-    draft.case.version = locked.version + 1
+        current.refresh_from_db()
+        return current
+    # The review's claim (a conditional UPDATE on the version read above): an edit or a
+    # submission that came in meanwhile makes this one a conflict, never a lost update.
+    draft.case.version = review.claim_edit(item=current, expected_version=read_version)
     return _save_draft(draft, actor=actor)
 
 
@@ -557,70 +550,44 @@ def case_check_submittable(case: Case) -> None:
     )
 
 
-def case_submit(*, actor: Any, case: Case, expected_version: int | None = None) -> Case:
-    return review.transition(
-        item=case,
-        action=ReviewAction.SUBMIT,
-        actor=actor,
-        expected_version=expected_version,
+REVIEWED_CASE = review.register(
+    review.ReviewedType(
+        model=Case,
+        name="case",
+        templates="emails/knowledge/cases",
+        title=lambda case: case.title,
+        path=lambda case: reverse("knowledge:case-detail", args=[case.public_id]),
+        queue_path=lambda: reverse("knowledge:case-queue"),
         validate=case_check_submittable,
     )
+)
+
+
+# The review actions: named delegations to the one path (``review.act``).
+
+
+def case_submit(*, actor: Any, case: Case, expected_version: Any = None) -> Case:
+    return review.act(item=case, action="submit", actor=actor, expected_version=expected_version)
 
 
 def case_approve(
-    *, actor: Any, case: Case, comment: str = "", expected_version: int | None = None
+    *, actor: Any, case: Case, comment: str = "", expected_version: Any = None
 ) -> Case:
-    return review.transition(
-        item=case,
-        action=ReviewAction.APPROVE,
-        actor=actor,
-        comment=comment,
-        expected_version=expected_version,
+    return review.act(
+        item=case, action="approve", actor=actor, comment=comment, expected_version=expected_version
     )
 
 
-def case_return(
-    *, actor: Any, case: Case, comment: str, expected_version: int | None = None
-) -> Case:
-    return review.transition(
-        item=case,
-        action=ReviewAction.RETURN,
-        actor=actor,
-        comment=comment,
-        expected_version=expected_version,
+def case_return(*, actor: Any, case: Case, comment: str, expected_version: Any = None) -> Case:
+    return review.act(
+        item=case, action="return", actor=actor, comment=comment, expected_version=expected_version
     )
 
 
-def case_reopen(
-    *, actor: Any, case: Case, comment: str, expected_version: int | None = None
-) -> Case:
-    return review.transition(
-        item=case,
-        action=ReviewAction.REOPEN,
-        actor=actor,
-        comment=comment,
-        expected_version=expected_version,
+def case_reopen(*, actor: Any, case: Case, comment: str, expected_version: Any = None) -> Case:
+    return review.act(
+        item=case, action="reopen", actor=actor, comment=comment, expected_version=expected_version
     )
-
-
-CASE_ACTIONS: dict[str, Callable[..., Case]] = {
-    ReviewAction.SUBMIT: case_submit,
-    ReviewAction.APPROVE: case_approve,
-    ReviewAction.RETURN: case_return,
-    ReviewAction.REOPEN: case_reopen,
-}
-
-
-def case_act(
-    *, actor: Any, case: Case, action: str, comment: str = "", expected_version: int | None = None
-) -> Case:
-    """Dispatch a review action by name (pages and API share it)."""
-    if action not in CASE_ACTIONS:
-        raise Http404
-    kwargs: dict[str, Any] = {"actor": actor, "case": case, "expected_version": expected_version}
-    if action != ReviewAction.SUBMIT:
-        kwargs["comment"] = comment
-    return CASE_ACTIONS[action](**kwargs)
 
 
 # --- attachments ----------------------------------------------------------------------------
@@ -666,7 +633,7 @@ def sanitise_filename(name: str, kind: str) -> str:
 
 @transaction.atomic
 def case_attachment_add(*, actor: Any, case: Case, upload: UploadedFile) -> CaseAttachment:
-    _check_can_edit(actor=actor, case=case)
+    case_check_can_edit(actor=actor, case=case)
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise ValidationError(
@@ -695,7 +662,8 @@ def case_attachment_add(*, actor: Any, case: Case, upload: UploadedFile) -> Case
 
 @transaction.atomic
 def case_attachment_delete(*, actor: Any, attachment: CaseAttachment) -> None:
-    _check_can_edit(actor=actor, case=attachment.case)
+    policies.require(actor, "case_attachment", "delete", attachment)
+    case_check_can_edit(actor=actor, case=attachment.case)
     storage, name = attachment.file.storage, attachment.file.name
     attachment.delete()
     if name:
@@ -732,7 +700,7 @@ def case_import_validate(
     other exception stops validation as ``_RowFailed`` naming the row."""
     from knowledge.evidence.imports import row_to_input
 
-    indicators = _impact_indicators()
+    indicators = catalogue_selectors.physical_indicators()
     drafts: list[CaseDraft] = []
     errors: list[dict[str, Any]] = []
     for i, row in enumerate(rows, start=1):
@@ -793,8 +761,7 @@ def case_import_start(
     its size before it is read, and while it is parsed as soon as it has too many rows."""
     from knowledge.evidence.imports import ImportFileError, parse_rows
 
-    if not access.is_member_staff(_roles(actor), member.pk):
-        raise Http404
+    policies.require(actor, "member", "import_cases", member)
     data = _import_upload(content)
     try:
         rows = parse_rows(filename=filename, content=data)
@@ -857,7 +824,7 @@ def _import_execute(job: CaseImportJob) -> None:
             CaseImportJob.objects.filter(pk=job.pk).update(processed=done)
 
     drafts, errors = case_import_validate(member=job.member, rows=rows, progress=progress)
-    if not errors and not access.is_member_staff(_roles(job.created_by), job.member_id):
+    if not errors and not policies.allows(job.created_by, "member", "import_cases", job.member):
         errors = [{"row": 0, "field": "", "message": _("You are no longer staff here.")}]
     if errors:
         _import_finish(job_id=job.pk, errors=errors, processed=len(rows))
@@ -940,116 +907,12 @@ def case_import_sweep(*, now: datetime | None = None) -> int:
     return count
 
 
-# --- exchange rates (secretariat) -----------------------------------------------------------
-
-
-# A rate this far from the nearest year's rate of the same currency is more often a typo
-# (a misplaced decimal point, the inverse quote) than a real move: it needs a second look.
-RATE_CONFIRM_DEVIATION = Decimal("0.5")
-
-
-class RateNeedsConfirmation(ValidationError):
-    """The new rate is more than :data:`RATE_CONFIRM_DEVIATION` away from ``nearest``; saving
-    it needs ``confirm=True``. ``deviation`` is signed (``new / nearest − 1``)."""
-
-    def __init__(self, *, nearest: ExchangeRate, new: Decimal, deviation: Decimal) -> None:
-        super().__init__(
-            {
-                "confirm": _(
-                    "%(new)s USD is %(pct)s %% %(direction)s the nearest known rate of "
-                    "%(currency)s (%(year)s: %(nearest)s USD). Check it, then tick "
-                    "“confirm” to save it anyway."
-                )
-                % {
-                    "new": plain(new),
-                    "pct": plain(abs(deviation * 100).quantize(Decimal("0.1"))),
-                    "direction": _("above") if deviation > 0 else _("below"),
-                    "currency": nearest.currency,
-                    "year": nearest.year,
-                    "nearest": plain(nearest.usd_per_unit),
-                }
-            }
-        )
-        self.nearest = nearest
-        self.deviation = deviation
-
-
-def rate_needs_confirmation(*, new: Decimal, nearest: Decimal) -> bool:
-    """The confirmation rule: ``|new / nearest − 1| > 0.5`` (``nearest`` is positive)."""
-    return abs(new / nearest - 1) > RATE_CONFIRM_DEVIATION
-
-
-def _nearest_rate(*, currency: str, year: int) -> ExchangeRate | None:
-    """The known rate of ``currency`` in the year nearest to ``year``: the year's own rate
-    when it is being changed (a typed "1,3257" must not turn 1.3257 into 13257 unasked; a real
-    correction is confirmed once), else the nearest other year's, the earlier on a tie. A
-    currency has a few dozen rates at most, so they are compared here."""
-    rates = ExchangeRate.objects.filter(currency=currency)
-    return min(rates, key=lambda r: (abs(r.year - year), r.year), default=None)
-
-
-@transaction.atomic
-def exchange_rate_save(
-    *,
-    actor: Any,
-    currency: str,
-    year: int,
-    usd_per_unit: Decimal,
-    source: str,
-    confirm: bool = False,
-) -> ExchangeRate:
-    """Add or change the rate of ``currency`` in ``year`` (secretariat only; history kept).
-
-    ``source`` says where the value comes from and is required. A rate more than 50 % away
-    from the nearest known rate of the currency (the year's own when it is changed) raises
-    :class:`RateNeedsConfirmation` unless ``confirm``."""
-    if not _roles(actor).secretariat:
-        raise PermissionDenied(_("Only the secretariat keeps exchange rates."))
-    code = (currency or "").strip().upper()
-    source = (source or "").strip()
-    if not source:
-        raise ValidationError(
-            {
-                "source": _(
-                    "Say where the rate comes from (the statistics office or bank and its "
-                    "series, or that it is an estimate)."
-                )
-            }
-        )
-    if code == "USD":
-        raise ValidationError({"currency": _("Amounts in USD need no exchange rate.")})
-    if usd_per_unit is None or usd_per_unit <= 0:
-        raise ValidationError({"usd_per_unit": _("Enter a rate above zero.")})
-    rate = ExchangeRate.objects.filter(currency=code, year=year).first() or ExchangeRate(
-        currency=code, year=year
-    )
-    if rate.pk and rate.usd_per_unit == usd_per_unit and rate.source == source:
-        return rate  # saved unchanged: no history entry
-    rate.usd_per_unit = usd_per_unit
-    rate.source = source
-    rate.full_clean()
-    nearest = _nearest_rate(currency=code, year=year)
-    if (
-        nearest is not None
-        and not confirm
-        and rate_needs_confirmation(new=usd_per_unit, nearest=nearest.usd_per_unit)
-    ):
-        raise RateNeedsConfirmation(
-            nearest=nearest, new=usd_per_unit, deviation=usd_per_unit / nearest.usd_per_unit - 1
-        )
-    rate.save()
-    return rate
-
-
 __all__ = [
-    "CASE_ACTIONS",
     "EDITABLE_FIELDS",
     "IMPORT_ASYNC_ROWS",
-    "RATE_CONFIRM_DEVIATION",
+    "REVIEWED_CASE",
     "CaseDraft",
-    "RateNeedsConfirmation",
     "ReviewStatus",
-    "case_act",
     "case_approve",
     "case_attachment_add",
     "case_attachment_delete",
@@ -1064,6 +927,4 @@ __all__ = [
     "case_return",
     "case_submit",
     "case_update",
-    "exchange_rate_save",
-    "rate_needs_confirmation",
 ]

@@ -1,39 +1,38 @@
 """Writes of annual reports: create, edit, the review actions, and deadline reminders.
 
-The review actions go through the shared workflow (:mod:`knowledge.review`); approving and
-reopening also mark the report's statistics slices stale in the same transaction, and the review
-hook (:mod:`knowledge.hooks_reports`) enqueues their recompute once it commits.
+Reports are a reviewed type (:data:`REVIEWED_REPORT`): their review actions, edit claims,
+emails and reminders are the one machinery's (:mod:`knowledge.evidence.review`,
+:mod:`~knowledge.evidence.notifications`, :mod:`~knowledge.evidence.reminders`); what is the
+reports' own is here — what blocks a submission, how a report is named, its deadline reminders.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.http import Http404
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from knowledge.catalogue import units
 from knowledge.catalogue.models import Indicator, IndicatorCategory
-from knowledge.evidence import access, review
+from knowledge.evidence import policies, reminders, review
+from knowledge.evidence.deadlines import report_due
 from knowledge.evidence.models.cases import Case, CaseImpact
 from knowledge.evidence.models.reports import (
     ACTIVITY_FIELDS,
     AnnualReport,
     ReportImpact,
-    ReportReminder,
 )
-from knowledge.evidence.models.review import ReviewAction, ReviewStatus
+from knowledge.evidence.models.review import ReviewStatus
 from members.models import Member, Membership, Status
-from members.selectors import roles_for
 from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.history import history_user, record_change
@@ -46,18 +45,23 @@ ImpactInput = Mapping[str, Any]  # {"indicator", "value", "unit"} (money: unit =
 
 
 def _check_member_staff(*, actor: Any, member: Member, report: AnnualReport | None = None) -> None:
-    """Member staff write their organisation's reports; others who may see the member (or
-    the ``report`` being edited, e.g. an approved one) get 403, everyone else 404."""
-    roles = roles_for(actor=actor)
-    if access.is_member_staff(roles, member.pk):
-        return
-    if (
-        roles.secretariat
-        or access.is_reviewer(roles, member.country.chapter_id)
-        or (report is not None and access.can_see(actor, report, roles))
-    ):
-        raise PermissionDenied(_("Only the member's staff write its annual reports."))
-    raise Http404
+    """Member staff write their organisation's reports (the rulebook): others who may see the
+    member (or the ``report`` being edited, e.g. an approved one) get 403, everyone else 404."""
+    if report is None:
+        policies.require(actor, "member", "create_report", member)
+    else:
+        policies.require(actor, "report", "edit", report)
+
+
+def report_check_can_edit(*, actor: Any, report: AnnualReport) -> None:
+    """Before an edit's input is read: 404 for a report the actor may not see, 403 for one it
+    may not edit (the rulebook), 409 for a locked one (submitted or approved)."""
+    policies.require(actor, "report", "edit", report)
+    if not report.is_editable:
+        raise ConflictError(
+            _("This annual report is %(status)s and locked; it cannot be edited now.")
+            % {"status": report.get_status_display().lower()}
+        )
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -377,17 +381,9 @@ def report_update(
     fields: dict[str, Any] = dict(counters)
     if notes is not None:
         fields["notes"] = notes
-    from django.db.models import F
-
-    claimed = AnnualReport.objects.filter(
-        pk=report.pk, status__in=(ReviewStatus.DRAFT, ReviewStatus.RETURNED)
-    )
-    if expected_version is not None:
-        claimed = claimed.filter(version=expected_version)
-    if claimed.update(version=F("version") + 1, updated_at=timezone.now(), **fields) != 1:
-        raise ConflictError(
-            _("This report was changed or submitted meanwhile; reload to see the change.")
-        )
+    # The review's claim: one conditional UPDATE (still editable, at the version the editor
+    # saw), so an edit or a submission that came in meanwhile makes this one a conflict.
+    review.claim_edit(item=report, expected_version=expected_version, changes=fields)
     if rows is not None:
         # One by one so each deletion is in the history with the actor (a dozen rows at most).
         for old in report.impacts.all():
@@ -402,41 +398,71 @@ def report_update(
     return report
 
 
-def report_submit(
-    *, report: AnnualReport, actor: Any, expected_version: int | None = None
-) -> AnnualReport:
-    return review.transition(
-        item=report,
-        action=ReviewAction.SUBMIT,
-        actor=actor,
-        expected_version=expected_version,
+def _report_title(report: AnnualReport) -> str:
+    return _("Annual report %(year)s of %(member)s") % {
+        "year": report.year,
+        "member": report.member.name,
+    }
+
+
+REVIEWED_REPORT = review.register(
+    review.ReviewedType(
+        model=AnnualReport,
+        name="report",
+        templates="emails/knowledge/reports",
+        title=_report_title,
+        path=lambda report: reverse(
+            "knowledge:report-detail", kwargs={"slug": report.member.slug, "year": report.year}
+        ),
+        queue_path=lambda: reverse("knowledge:report-queue"),
         validate=_validate,
+    )
+)
+
+
+# The review actions: named delegations to the one path (``review.act``).
+
+
+def report_submit(
+    *, report: AnnualReport, actor: Any, expected_version: Any = None
+) -> AnnualReport:
+    return review.act(item=report, action="submit", actor=actor, expected_version=expected_version)
+
+
+def report_approve(
+    *, report: AnnualReport, actor: Any, comment: str = "", expected_version: Any = None
+) -> AnnualReport:
+    return review.act(
+        item=report,
+        action="approve",
+        actor=actor,
+        comment=comment,
+        expected_version=expected_version,
     )
 
 
-def report_approve(*, report: AnnualReport, actor: Any, comment: str = "") -> AnnualReport:
-    return review.transition(item=report, action=ReviewAction.APPROVE, actor=actor, comment=comment)
+def report_return(
+    *, report: AnnualReport, actor: Any, comment: str, expected_version: Any = None
+) -> AnnualReport:
+    return review.act(
+        item=report,
+        action="return",
+        actor=actor,
+        comment=comment,
+        expected_version=expected_version,
+    )
 
 
-def report_return(*, report: AnnualReport, actor: Any, comment: str) -> AnnualReport:
-    return review.transition(item=report, action=ReviewAction.RETURN, actor=actor, comment=comment)
-
-
-def report_reopen(*, report: AnnualReport, actor: Any, comment: str) -> AnnualReport:
-    return review.transition(item=report, action=ReviewAction.REOPEN, actor=actor, comment=comment)
-
-
-def report_act(*, report: AnnualReport, action: str, actor: Any, comment: str = "") -> AnnualReport:
-    """One entry point for the four actions (pages and API)."""
-    if action == ReviewAction.SUBMIT:
-        return report_submit(report=report, actor=actor)
-    if action == ReviewAction.APPROVE:
-        return report_approve(report=report, actor=actor, comment=comment)
-    if action == ReviewAction.RETURN:
-        return report_return(report=report, actor=actor, comment=comment)
-    if action == ReviewAction.REOPEN:
-        return report_reopen(report=report, actor=actor, comment=comment)
-    raise ValidationError({"action": _("Unknown action.")})
+def report_reopen(
+    *, report: AnnualReport, actor: Any, comment: str, expected_version: Any = None
+) -> AnnualReport:
+    return review.act(
+        item=report,
+        action="reopen",
+        actor=actor,
+        comment=comment,
+        expected_version=expected_version,
+    )
 
 
 # --- deadline and reminders ---------------------------------------------------------------
@@ -444,71 +470,43 @@ def report_act(*, report: AnnualReport, action: str, actor: Any, comment: str = 
 REMINDER_DAYS = (30, 14, 3)
 
 
-def reporting_deadline(year: int) -> dt.date:
-    """The deadline of the report for ``year``: settings.REPORT_DEADLINE_MONTH_DAY of the
-    following year."""
-    month, day = settings.REPORT_DEADLINE_MONTH_DAY
-    return dt.date(year + 1, month, day)
-
-
-def report_due(today: dt.date | None = None) -> tuple[int, dt.date]:
-    """The reporting year whose deadline comes next, and that deadline."""
-    today = today or timezone.localdate()
-    year = today.year - 1
-    if today > reporting_deadline(year):
-        year += 1
-    return year, reporting_deadline(year)
-
-
-def report_reminders_send(*, today: dt.date | None = None) -> int:
-    """Remind the staff of active members whose report for the due year is not yet submitted,
-    30, 14 and 3 days before the deadline. Safe to run any number of times a day: a reminder is
-    claimed by inserting its unique row before the email is sent (on commit)."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-
-    today = today or timezone.localdate()
+def _deadline_reminders_due(today: dt.date) -> Iterator[reminders.Due]:
+    """The staff of every active member whose report for the due year is not submitted yet,
+    30, 14 and 3 days before the deadline (once per member, year and stage)."""
     year, deadline = report_due(today)
     days_left = (deadline - today).days
-    stages = [d for d in REMINDER_DAYS if days_left <= d]
-    if not stages:
-        return 0
-    stage = min(stages)
+    stage = reminders.stage_before(days_left, REMINDER_DAYS)
+    if stage is None:
+        return
     done = AnnualReport.objects.filter(
         year=year, status__in=(ReviewStatus.SUBMITTED, ReviewStatus.APPROVED)
     ).values("member_id")
-    members = Member.objects.filter(status=Status.ACTIVE).exclude(pk__in=done).order_by("pk")
-    sent = 0
-    for member in members:
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    ReportReminder.objects.create(member=member, year=year, days_before=stage)
-            except IntegrityError:
-                continue
-            recipients = sorted(
-                set(Membership.objects.filter(member=member).values_list("user__email", flat=True))
-            )
-            if not recipients:
-                continue
-            ctx = {
-                "member": member,
-                "year": year,
-                "deadline": deadline,
-                "days_left": days_left,
-                "site_url": settings.SITE_URL,
-            }
+    for member in Member.objects.filter(status=Status.ACTIVE).exclude(pk__in=done).order_by("pk"):
+        yield reminders.Due(
+            key=f"{member.pk}/{year}",
+            stage=stage,
+            to=partial(_staff_emails, member),
+            context={"member": member, "year": year, "deadline": deadline, "days_left": days_left},
+        )
 
-            def _send(ctx: dict[str, Any] = ctx, to: list[str] = recipients) -> None:
-                subject = render_to_string("emails/knowledge/reports/reminder_subject.txt", ctx)
-                body = render_to_string("emails/knowledge/reports/reminder_body.txt", ctx)
-                send_mail(
-                    settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
-                    body,
-                    None,
-                    to,
-                )
 
-            transaction.on_commit(_send)
-            sent += 1
-    return sent
+def _staff_emails(member: Member) -> list[str]:
+    return list(
+        Membership.objects.filter(member=member, user__is_active=True).values_list(
+            "user__email", flat=True
+        )
+    )
+
+
+REPORT_DEADLINE = reminders.register(
+    reminders.ReminderKind(
+        name="report_deadline",
+        template="emails/knowledge/reports/reminder",
+        due=_deadline_reminders_due,
+    )
+)
+
+
+def report_reminders_send(*, today: dt.date | None = None) -> int:
+    """The report-deadline reminders due today (see :mod:`knowledge.evidence.reminders`)."""
+    return reminders.reminders_send(kind=REPORT_DEADLINE.name, today=today)

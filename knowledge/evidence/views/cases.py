@@ -1,5 +1,6 @@
 """Pages of the case library: the library and case pages, members' case lists and forms,
-the review queue, attachments, bulk import, export, exchange rates and the change history.
+the review queue, attachments, bulk import, export and the change history (the indicators
+and exchange rates are the catalogue's pages).
 
 Thin: parse input, call one selector or service, render. Outsiders get 404 (from the
 selectors), roles that may see but not act 403 (from the services), conflicts a clear message.
@@ -7,13 +8,12 @@ selectors), roles that may see but not act 403 (from the services), conflicts a 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -21,11 +21,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from knowledge.evidence import access, review
+from knowledge.evidence import policies, review
 from knowledge.evidence.forms import (
     AttachmentForm,
     CaseForm,
-    ExchangeRateForm,
     ImportForm,
     ReviewForm,
 )
@@ -35,7 +34,7 @@ from knowledge.evidence.models.review import ReviewStatus
 from knowledge.evidence.selectors import cases as selectors
 from knowledge.evidence.services import cases as services
 from knowledge.evidence.views import saved_message
-from members.selectors import roles_for
+from knowledge.evidence.views.review import review_action
 from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.exports import export_response
@@ -147,12 +146,17 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     case = selectors.case_get_for_user(actor=request.user, public_id=public_id)
+    return case_page(request, case)
+
+
+def case_page(request: HttpRequest, case: Case, *, status: int = 200) -> HttpResponse:
+    """The case page (also answering a refused review action, with the refusal's status)."""
     selectors.case_with_details(case=case)
     network = selectors.sees_enterprise_names(actor=request.user)
     figures = [(f, f.derived(case)) for f in case.figures_list]  # type: ignore[attr-defined]
     authenticated = request.user.is_authenticated
     actions = review.allowed_actions(item=case, actor=request.user) if authenticated else []
-    can_edit = authenticated and access.can_edit(request.user, case)
+    can_edit = case.is_editable and policies.allows(request.user, "case", "edit", case)
     flags: list[str] = []
     if "approve" in actions or "return" in actions:
         flags = selectors.case_flags(cases=[case]).get(case.pk, [])
@@ -172,7 +176,7 @@ def case_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "can_edit": can_edit,
             "flags": flags,
             "transitions": review.transitions_of(case)
-            if access.can_see_history(request.user, case)
+            if policies.allows(request.user, "case", "view_history", case)
             else [],
             "last_return": review.last_return_comment(case)
             if case.status == ReviewStatus.RETURNED and (can_edit or actions)
@@ -182,6 +186,7 @@ def case_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "review_form": ReviewForm(),
             "attachment_form": AttachmentForm(),
         },
+        status=status,
     )
 
 
@@ -189,33 +194,7 @@ def case_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 @require_POST
 def case_action(request: HttpRequest, public_id: Any, action: str) -> HttpResponse:
     case = selectors.case_get_for_user(actor=request.user, public_id=public_id)
-    form = ReviewForm(request.POST)
-    form.is_valid()
-    try:
-        services.case_act(
-            actor=request.user,
-            case=case,
-            action=action,
-            comment=form.cleaned_data.get("comment", ""),
-            expected_version=bounds.query_int(request.POST, "version", minimum=1),
-        )
-    except ConflictError as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Done: the case is %(s)s.") % {"s": _label(action)})
-    return redirect("knowledge:case-detail", public_id=case.public_id)
-
-
-def _label(action: str) -> str:
-    return {
-        "submit": _("submitted"),
-        "approve": _("approved"),
-        "return": _("returned"),
-        "reopen": _("reopened"),
-    }.get(action, action)
+    return review_action(request, item=case, action=action, page=case_page)
 
 
 @login_required
@@ -272,10 +251,13 @@ def case_new(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
     case = selectors.case_get_for_user(actor=request.user, public_id=public_id)
-    if not access.is_member_staff(roles_for(actor=request.user), case.member_id):
-        raise PermissionDenied
-    if not case.is_editable:
-        messages.error(request, _("This case is locked: it cannot be edited now."))
+    try:
+        services.case_check_can_edit(actor=request.user, case=case)
+    except ConflictError as exc:
+        # Locked: a link to the form goes back to the case; a save answers as the API (409).
+        messages.error(request, exc.message)
+        if request.method == "POST":
+            return case_page(request, case, status=409)
         return redirect("knowledge:case-detail", public_id=case.public_id)
     form = CaseForm(request.POST or None, initial=CaseForm.initial_for(case))
     if request.method == "POST" and form.is_valid():
@@ -386,7 +368,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_cases(request: HttpRequest, slug: str) -> HttpResponse:
-    member = selectors.member_for_case_writing(actor=request.user, slug=slug)
+    member = selectors.member_for_case_writing(actor=request.user, slug=slug, action="import_cases")
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -447,54 +429,6 @@ def import_help(request: HttpRequest) -> HttpResponse:
         request,
         "knowledge/cases/import_help.html",
         {"columns": COLUMNS, "async_rows": services.IMPORT_ASYNC_ROWS},
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def catalogue(request: HttpRequest) -> HttpResponse:
-    """The indicator catalogue and exchange rates (public); the secretariat adds rates here
-    and sees which rates items are waiting for (``?currency=&year=`` prefills the form)."""
-    # ``?currency=&year=`` prefills the form (a malformed year is a 400 naming it).
-    currency = request.GET.get("currency", "").strip().upper()
-    currency = currency if re.fullmatch(r"[A-Z]{3}", currency) else ""
-    year = bounds.query_year(request.GET)
-    current = selectors.exchange_rate_for(currency=currency, year=year)
-    form = ExchangeRateForm(
-        request.POST or None,
-        initial=ExchangeRateForm.prefill(currency=currency, year=year, current=current),
-    )
-    if request.method == "POST":
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('account_login')}?next={request.path}")
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.exchange_rate_save(
-                    actor=request.user,
-                    currency=data["currency"],
-                    year=data["year"],
-                    usd_per_unit=data["usd_per_unit"],
-                    source=data["source"],
-                    confirm=data["confirm"],
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("Exchange rate saved."))
-                return redirect("knowledge:catalogue")
-    secretariat = roles_for(actor=request.user).secretariat
-    return render(
-        request,
-        "knowledge/cases/catalogue.html",
-        {
-            "indicators": selectors.indicators_list(),
-            "rates": selectors.exchange_rates_list(),
-            "missing": selectors.missing_exchange_rates(actor=request.user)
-            if secretariat
-            else None,
-            "form": form,
-        },
-        status=400 if request.method == "POST" and form.errors else 200,
     )
 
 

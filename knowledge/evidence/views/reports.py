@@ -13,31 +13,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from knowledge.catalogue.models import IndicatorCategory
-from knowledge.catalogue.units import compatible_units
-from knowledge.evidence import access
+from knowledge.catalogue import selectors as catalogue_selectors
+from knowledge.evidence import policies
 from knowledge.evidence.models.reports import ACTIVITY_FIELDS, AnnualReport
 from knowledge.evidence.review import transitions_of
 from knowledge.evidence.selectors import reports as selectors
 from knowledge.evidence.services import reports as services
 from knowledge.evidence.views import saved_message
+from knowledge.evidence.views.review import review_action
 from members.selectors import member_workspace_get
 from recpnet.exceptions import ConflictError
 from recpnet.exports import export_response
 from recpnet.numbers import plain
-
-
-def _impact_indicators() -> list[dict[str, Any]]:
-    return [
-        {
-            "code": i.code,
-            "name": i.name,
-            "unit": i.unit,
-            "money": i.category == IndicatorCategory.MONEY,
-            "units": compatible_units(i.unit),
-        }
-        for i in selectors.impact_indicators()
-    ]
 
 
 def _impact_rows(post: Any, report: Any = None) -> list[dict[str, Any]]:
@@ -50,7 +37,7 @@ def _impact_rows(post: Any, report: Any = None) -> list[dict[str, Any]]:
             i.indicator.code: (plain(i.value), i.unit or i.currency) for i in report.impacts_list
         }
     rows = []
-    for ind in _impact_indicators():
+    for ind in catalogue_selectors.impact_indicator_choices():
         value, unit = current.get(ind["code"], ("", "USD" if ind["money"] else ind["units"][0]))
         if post:
             value = post.get(f"impact_{ind['code']}", "")
@@ -78,7 +65,7 @@ def _activity_rows(post: Any, report: Any = None) -> list[dict[str, Any]]:
 def _parse_form(request: HttpRequest) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     activity = {name: request.POST.get(name) or 0 for name in ACTIVITY_FIELDS}
     impacts = []
-    for ind in _impact_indicators():
+    for ind in catalogue_selectors.impact_indicator_choices():
         value = (request.POST.get(f"impact_{ind['code']}") or "").strip()
         if value:
             impacts.append(
@@ -95,14 +82,14 @@ def _parse_form(request: HttpRequest) -> tuple[dict[str, Any], list[dict[str, An
 @require_GET
 def workspace(request: HttpRequest, slug: str) -> HttpResponse:
     member, role = member_workspace_get(actor=request.user, slug=slug)
-    ws = selectors.member_reports_workspace(member=member, role=role)
+    ws = selectors.member_reports_workspace(actor=request.user, member=member)
     return render(request, "knowledge/reports/workspace.html", {"ws": ws, "role": role})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest, slug: str) -> HttpResponse:
-    member, _role = member_workspace_get(actor=request.user, slug=slug)
+    member = selectors.member_for_report_writing(actor=request.user, slug=slug)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         activity, impacts = _parse_form(request)
@@ -142,6 +129,14 @@ def report_new(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     report = selectors.report_get_by_year(actor=request.user, member_slug=slug, year=year)
+    try:
+        services.report_check_can_edit(actor=request.user, report=report)
+    except ConflictError as exc:
+        # Locked: a link to the form goes back to the report; a save answers as the API (409).
+        messages.error(request, exc.message)
+        if request.method == "POST":
+            return report_page(request, report, status=409)
+        return redirect("knowledge:report-detail", slug=slug, year=year)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         activity, impacts = _parse_form(request)
@@ -165,10 +160,6 @@ def report_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
                 saved=_("Report saved."),
             )
             return redirect("knowledge:report-detail", slug=slug, year=year)
-    elif not selectors.can_act(actor=request.user, report=report)["edit"]:
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
     report = selectors.report_with_impacts(report=report)
     return render(
         request,
@@ -188,6 +179,11 @@ def report_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 @require_GET
 def report_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     report = selectors.report_get_by_year(actor=request.user, member_slug=slug, year=year)
+    return report_page(request, report)
+
+
+def report_page(request: HttpRequest, report: AnnualReport, *, status: int = 200) -> HttpResponse:
+    """The report page (also answering a refused review action, with the refusal's status)."""
     report = selectors.report_with_impacts(report=report)
     return render(
         request,
@@ -196,10 +192,11 @@ def report_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             "report": report,
             "can": selectors.can_act(actor=request.user, report=report),
             "history": transitions_of(report)
-            if access.can_see_history(request.user, report)
+            if policies.allows(request.user, "report", "view_history", report)
             else [],
             "hard_errors": services.report_hard_errors(report) if report.is_editable else {},
         },
+        status=status,
     )
 
 
@@ -207,26 +204,10 @@ def report_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 @require_POST
 def report_action(request: HttpRequest, slug: str, year: int, action: str) -> HttpResponse:
     report = selectors.report_get_by_year(actor=request.user, member_slug=slug, year=year)
-    try:
-        services.report_act(
-            report=report,
-            action=action,
-            actor=request.user,
-            comment=request.POST.get("comment", ""),
-        )
-    except ValidationError as exc:
-        if action == "submit":
-            # The report page lists what blocks submission (report_hard_errors); repeating
-            # each item as a message showed every error twice.
-            messages.error(request, _("Not submitted: fix what is listed on this page first."))
-        else:
-            for message in exc.messages:
-                messages.error(request, message)
-    except ConflictError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Report {action} done.")
-    return redirect("knowledge:report-detail", slug=slug, year=year)
+    # The report page lists what blocks a submission (report_hard_errors) itself.
+    return review_action(
+        request, item=report, action=action, page=report_page, submit_errors_on_page=True
+    )
 
 
 @login_required

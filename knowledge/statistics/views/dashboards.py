@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -109,6 +109,8 @@ def tier_dashboard(request: HttpRequest, tier: str) -> HttpResponse:
 
 @require_GET
 def drilldown(request: HttpRequest, scope: str, year: int) -> HttpResponse:
+    if not bounds.YEAR_MIN <= year <= bounds.year_max():
+        raise Http404  # no figure has a year outside the declared range
     scope = selectors.parse_scope(scope)
     label = selectors.scope_label(scope)
     items = selectors.drilldown(actor=request.user, scope=scope, year=year)

@@ -136,7 +136,16 @@ def test_another_tenant_and_outsider(tenancy) -> None:
         assert client_for(user).get(url).status_code == 404
         assert client_for(user).patch(url, {"title": "x"}, format="json").status_code == 404
     assert client_for(tenancy.staff_b).get(url).status_code == 200
-    # Writing for another member is 404, and an anonymous write 401.
+    # Writing for another member: the member is the object — 403 for a member the caller
+    # sees (member B is active), 404 for one it may not see; an anonymous write 401.
+    assert (
+        client_for(tenancy.staff_a)
+        .post("/api/v1/cases/", {**PAYLOAD, "member": tenancy.member_b.slug}, format="json")
+        .status_code
+        == 403
+    )
+    tenancy.member_b.status = "suspended"
+    tenancy.member_b.save(update_fields=["status"])
     assert (
         client_for(tenancy.staff_a)
         .post("/api/v1/cases/", {**PAYLOAD, "member": tenancy.member_b.slug}, format="json")

@@ -111,9 +111,13 @@ def test_large_import_runs_as_a_task_with_progress(tenancy, django_capture_on_co
     assert Case.objects.count() == len(rows)
 
 
-def test_import_of_another_member_is_404(client, tenancy) -> None:
+def test_import_for_another_member_is_refused(client, tenancy) -> None:
+    """403 for a member one sees (member B is active), 404 for one one may not see."""
     client.force_login(tenancy.staff_a)
     url = reverse("knowledge:case-import", args=[tenancy.member_b.slug])
+    assert client.post(url, {"file": SimpleUploadedFile("a.csv", _csv([GOOD]))}).status_code == 403
+    tenancy.member_b.status = "suspended"
+    tenancy.member_b.save(update_fields=["status"])
     assert client.post(url, {"file": SimpleUploadedFile("a.csv", _csv([GOOD]))}).status_code == 404
     assert not CaseImportJob.objects.exists()
 

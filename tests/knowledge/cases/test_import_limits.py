@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
 from django.db import connection
 from django.http import Http404
@@ -280,14 +280,22 @@ def test_the_form_shows_the_size_limit_and_refuses_a_larger_file(client, tenancy
     assert not CaseImportJob.objects.exists()
 
 
-def test_outsiders_and_the_other_member_get_404_whatever_the_file(client, tenancy, settings):
+def test_outsiders_and_the_other_member_are_refused_whatever_the_file(client, tenancy, settings):
+    """Tenancy first: not a word about the size. Member A is active, so who is not its staff
+    gets 403; a member they may not see, 404."""
     settings.IMPORT_MAX_BYTES = 10
     url = reverse("knowledge:case-import", args=["kncpc"])
     for user in (tenancy.staff_b, tenancy.outsider):
         client.force_login(user)
         upload = SimpleUploadedFile("big.csv", _tall_csv(10))
-        assert client.post(url, {"file": upload}).status_code == 404
-    with pytest.raises(Http404):  # tenancy first: not a word about the size
+        assert client.post(url, {"file": upload}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.case_import_start(
+            actor=tenancy.staff_b, member=tenancy.member_a, filename="a.csv", content=b"x" * 99
+        )
+    tenancy.member_a.status = "suspended"
+    tenancy.member_a.save(update_fields=["status"])
+    with pytest.raises(Http404):
         services.case_import_start(
             actor=tenancy.staff_b, member=tenancy.member_a, filename="a.csv", content=b"x" * 99
         )

@@ -145,8 +145,9 @@ def test_figures_need_the_production_output(tenancy) -> None:
 
 
 def test_only_member_staff_create_and_edit(tenancy) -> None:
+    # Member A is active: everyone sees it, so writing for it is refused with 403.
     for actor in (tenancy.staff_b, tenancy.coordinator_a, tenancy.secretariat, tenancy.outsider):
-        with pytest.raises(Http404):
+        with pytest.raises(PermissionDenied):
             services.case_create(actor=actor, member=tenancy.member_a, fields=BASE)
     case = make_case(tenancy.member_a, status=ReviewStatus.SUBMITTED)
     with pytest.raises(PermissionDenied):

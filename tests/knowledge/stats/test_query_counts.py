@@ -158,20 +158,20 @@ def test_public_global_dashboard(tenancy, django_assert_num_queries):
 
 
 def test_chapter_dashboard_for_its_coordinator(tenancy, django_assert_num_queries):
-    # REVIEWER
+    # REVIEWER (whether the actor is a network user is the rulebook's question about the
+    # roles read there: no query of its own)
     # 1 the chapter's name
-    # 2-3 is the actor a network user? (active membership, coordinator), asked once
-    # 4 the data version, which keys the cached page body
+    # 2 the data version, which keys the cached page body
     # (rendering the body:)
-    # 5 statistic rows of the scope
-    # 6 indicator labels
-    # 7 as-of of the scope
-    # 8-10 navigation: scopes with statistics, chapters, countries with statistics
-    # 11 the map indicator is a statistic indicator
-    # 12 country rows of the map
-    # 13 the chapter's countries on the map
+    # 3 statistic rows of the scope
+    # 4 indicator labels
+    # 5 as-of of the scope
+    # 6-8 navigation: scopes with statistics, chapters, countries with statistics
+    # 9 the map indicator is a statistic indicator
+    # 10 country rows of the map
+    # 11 the chapter's countries on the map
     # SESSION_SAVE
-    cached = REVIEWER + 4 + SESSION_SAVE
+    cached = REVIEWER + 2 + SESSION_SAVE
     queries = cached + 9
     client = _client(tenancy.coordinator_a)
     _network(tenancy, members=3)
@@ -188,11 +188,11 @@ def test_chapter_dashboard_for_its_coordinator(tenancy, django_assert_num_querie
 
 
 def test_report_review_queue(tenancy, django_assert_num_queries):
-    # REVIEWER
-    # 1-2 the coordinator's roles again, in the selector (memberships, chapters coordinated)
-    # 3 the submitted reports of their chapter, with member, country and chapter
+    # REVIEWER (the coordinator's roles are read there once for the whole request: the
+    # rulebook's queue and review rows ask no more)
+    # 1 the submitted reports they review, with member, country and chapter
     # SESSION_SAVE
-    queries = REVIEWER + 3 + SESSION_SAVE
+    queries = REVIEWER + 1 + SESSION_SAVE
     client = _client(tenancy.coordinator_a)
     _queue(members=2)
     with django_assert_num_queries(queries):
@@ -206,13 +206,13 @@ def test_report_review_queue(tenancy, django_assert_num_queries):
 
 
 def test_member_report_workspace(tenancy, django_assert_num_queries):
-    # LOGGED_IN
+    # LOGGED_IN (the actor's role in the member, and which reports they see, are read from
+    # the roles read there)
     # 1 the member, with country and chapter
-    # 2 the actor's role in it
-    # 3 its reports
-    # 4 the latest return comments of the returned ones, with their authors
+    # 2 its reports the actor may see
+    # 3 the latest return comments of the returned ones, with their authors
     # SESSION_SAVE
-    queries = LOGGED_IN + 4 + SESSION_SAVE
+    queries = LOGGED_IN + 3 + SESSION_SAVE
     client = _client(tenancy.staff_a)
     _workspace(tenancy, years=range(2000, 2004))
     with django_assert_num_queries(queries):

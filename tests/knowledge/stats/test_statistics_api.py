@@ -346,10 +346,15 @@ def test_second_report_for_the_same_year_is_400_naming_year(tenancy):
     assert set(_error_fields(response)) == {"year"}
 
 
-def test_creating_for_another_tenant_is_404(tenancy):
-    response = client_for(tenancy.staff_b).post(
-        "/api/v1/reports/", {"member": "kncpc", "year": 2015}, format="json"
-    )
+def test_creating_for_another_tenant_is_refused(tenancy):
+    """The member is the object: 403 for one the caller sees (member A is active), 404 for
+    one it may not see."""
+    client = client_for(tenancy.staff_b)
+    response = client.post("/api/v1/reports/", {"member": "kncpc", "year": 2015}, format="json")
+    assert response.status_code == 403
+    tenancy.member_a.status = "suspended"
+    tenancy.member_a.save(update_fields=["status"])
+    response = client.post("/api/v1/reports/", {"member": "kncpc", "year": 2015}, format="json")
     assert response.status_code == 404
     assert not AnnualReport.objects.exists()
 
