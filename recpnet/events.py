@@ -16,17 +16,17 @@ from typing import Any, TypeVar
 
 E = TypeVar("E")
 
-_handlers: dict[type, list[Callable[[Any], None]]] = {}
+_handlers: dict[type, list[Callable[[Any], object]]] = {}
 
 
-def subscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
+def subscribe(event_type: type[E], handler: Callable[[E], object]) -> None:
     """Call ``handler(event)`` for every published ``event_type`` (subscribing twice is once)."""
     handlers = _handlers.setdefault(event_type, [])
     if handler not in handlers:
         handlers.append(handler)
 
 
-def unsubscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
+def unsubscribe(event_type: type[E], handler: Callable[[E], object]) -> None:
     """Stop calling ``handler`` for ``event_type`` (a test's recording handler, once done)."""
     handlers = _handlers.get(event_type, [])
     if handler in handlers:

@@ -1,6 +1,7 @@
 """Start-up wiring of the evidence (called from ``KnowledgeConfig.ready``): the review emails,
-the Celery tasks, the seam through which ``members`` counts approved evidence, and the one
-through which the catalogue lists the exchange rates items wait for."""
+the restatement of figures when the catalogue changes, the Celery tasks, the seam through which
+``members`` counts approved evidence, and the one through which the catalogue lists the exchange
+rates items wait for."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class KnowledgeEvidence:
 
 
 def connect() -> None:
+    from knowledge.catalogue.events import ExchangeRateChanged, IndicatorUnitChanged
     from knowledge.catalogue.rate_demand import register_rates_waiting
     from knowledge.evidence import (
         review,
@@ -33,8 +35,13 @@ def connect() -> None:
         cases,
         reports,
     )
+    from knowledge.evidence.services.restatement import restate_money, restate_unit
     from members.evidence import register_evidence_provider
+    from recpnet import events
 
     review.on_transition(review_emails)
     register_evidence_provider(KnowledgeEvidence())
     register_rates_waiting(missing_exchange_rates)
+    # Figures follow the catalogue, in the transaction of its change.
+    events.subscribe(ExchangeRateChanged, restate_money)
+    events.subscribe(IndicatorUnitChanged, restate_unit)

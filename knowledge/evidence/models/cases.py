@@ -69,6 +69,11 @@ class Visibility(models.TextChoices):
     NETWORK = "network", _("Network only")
 
 
+# The case's money figures: each an amount, its currency and its USD value at the rate of the
+# case's year (``<prefix>_amount``, ``<prefix>_currency``, ``<prefix>_usd``).
+MONEY_PREFIXES = ("investment", "annual_savings")
+
+
 class Case(Reviewable):
     """An enterprise-level RECP case (or a documented group of enterprises) owned by a member.
 

@@ -40,6 +40,7 @@ from knowledge.evidence import policies, review
 from knowledge.evidence.imports import STUCK_AFTER, WORKER_SOFT_TIME_LIMIT
 from knowledge.evidence.models.cases import (
     FIGURE_KINDS,
+    MONEY_PREFIXES,
     SECTOR_PATTERN,
     THEME_CODES,
     THEMES,
@@ -82,7 +83,6 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "licence",
     "enterprises",
 )
-MONEY_PREFIXES = ("investment", "annual_savings")
 
 # ISIC Rev.4: the divisions of each section (two-digit codes), for the sector check.
 ISIC_DIVISIONS: dict[str, tuple[int, int]] = {

@@ -1,0 +1,85 @@
+"""Figures restated when the catalogue changes under them.
+
+Money figures are kept in USD at the catalogue's rate of their year, and physical figures in
+their indicator's stored unit. So when a rate is set, changed or removed, or an indicator's
+stored unit changes, the figures that depend on it are converted anew — in the transaction of
+that change (these functions are subscribed to the catalogue's events), so no committed rate or
+unit is ever out of step with the figures, and the statistics (which subscribe to the same
+events) recompute from restated figures. What the member typed (amount, currency, value, unit)
+is never touched; an item's version and history are not changed by a restatement, which is the
+catalogue's change, recorded in the catalogue's history.
+
+A rate that is removed leaves its figures without a USD value, as in a draft saved before the
+rate existed: the item lists it as a missing rate, and the statistics leave it out.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from knowledge.catalogue import units
+from knowledge.catalogue.events import ExchangeRateChanged, IndicatorUnitChanged
+from knowledge.catalogue.models import Indicator
+from knowledge.evidence.models.cases import MONEY_PREFIXES, Case, CaseImpact
+from knowledge.evidence.models.reports import ReportImpact
+
+
+def _usd_or_none(*, amount: Decimal, currency: str, year: int) -> Decimal | None:
+    try:
+        return units.to_usd(amount=amount, currency=currency, year=year)
+    except units.MissingRate:
+        return None
+
+
+def restate_money(event: ExchangeRateChanged) -> int:
+    """Convert anew every money figure in ``event.currency`` of ``event.year``; returns the
+    number of rows whose USD value changed."""
+    currency, year = event.currency.upper(), event.year
+    changed = 0
+    in_currency = Q(investment_currency=currency) | Q(annual_savings_currency=currency)
+    for case in Case.objects.filter(in_currency, year=year).only(
+        *(f"{p}_{f}" for p in MONEY_PREFIXES for f in ("amount", "currency", "usd")), "year"
+    ):
+        updates: dict[str, Decimal | None] = {}
+        for prefix in MONEY_PREFIXES:
+            amount = getattr(case, f"{prefix}_amount")
+            if amount is None or getattr(case, f"{prefix}_currency") != currency:
+                continue
+            usd = _usd_or_none(amount=amount, currency=currency, year=year)
+            if usd != getattr(case, f"{prefix}_usd"):
+                updates[f"{prefix}_usd"] = usd
+        if updates:
+            changed += Case.objects.filter(pk=case.pk).update(**updates)
+    for impact in ReportImpact.objects.filter(currency=currency, report__year=year).only(
+        "value", "currency", "stored_value"
+    ):
+        usd = _usd_or_none(amount=impact.value, currency=currency, year=year)
+        if usd != impact.stored_value:
+            changed += ReportImpact.objects.filter(pk=impact.pk).update(stored_value=usd)
+    return changed
+
+
+def restate_unit(event: IndicatorUnitChanged) -> int:
+    """Convert anew every physical figure of indicator ``event.code`` into its stored unit;
+    returns the number of rows whose stored value changed. The catalogue accepts a new stored
+    unit only when every accepted input unit converts to it, so a conversion that fails here is
+    a broken catalogue and raises (rolling the unit change back)."""
+    indicator = Indicator.objects.get(code=event.code)
+    changed = 0
+    for case_impact in CaseImpact.objects.filter(indicator=indicator):
+        stored = units.convert(value=case_impact.value, unit=case_impact.unit, to=indicator.unit)
+        if stored != case_impact.value_stored:
+            changed += CaseImpact.objects.filter(pk=case_impact.pk).update(value_stored=stored)
+    for report_impact in ReportImpact.objects.filter(indicator=indicator, currency=""):
+        try:
+            stored = units.convert(
+                value=report_impact.value, unit=report_impact.unit, to=indicator.unit
+            )
+        except ValidationError:
+            continue  # an activity count or a figure without a unit: nothing to convert
+        if stored != report_impact.stored_value:
+            changed += ReportImpact.objects.filter(pk=report_impact.pk).update(stored_value=stored)
+    return changed
