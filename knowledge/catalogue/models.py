@@ -18,7 +18,7 @@ class IndicatorCategory(models.TextChoices):
 class Indicator(models.Model):
     """A common indicator (e.g. ``energy_saved`` in MWh/yr). Data, seeded, extendable by the
     secretariat. ``input_units`` lists the units a value may be entered in; each converts to
-    ``unit`` with pint (``knowledge.units``)."""
+    ``unit`` with pint (``knowledge.catalogue.units``)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)

@@ -496,8 +496,8 @@ IMPORT_NUMBERS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "annual_savings_amount": (_money, ("annual_savings_amount", "annual_savings_currency")),
     **{f"{c}_value": (_figure, (f"{c}_value", "impacts")) for c in IMPACT_CODES},
 }
-# A crash inside the import is caught and shown as one of these lines (knowledge.services.
-# cases._import_failure): a number that reaches the database unchecked.
+# A crash inside the import is caught and shown as one of these lines (knowledge.evidence.
+# services.cases._import_failure): a number that reaches the database unchecked.
 CRASH_MESSAGES = ("database refused", "database failed", "unexpected error")
 
 

@@ -1,4 +1,4 @@
-"""Case library routes (knowledge/urls_cases.py and api_urls_cases.py).
+"""Case library routes (knowledge/evidence/urls.py and api_urls.py).
 
 Objects are member A's (Kenya, Africa). Single-object rows use the most private state that
 route serves (a draft for pages members edit, a submitted case for review actions); the other

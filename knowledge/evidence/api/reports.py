@@ -1,5 +1,6 @@
 """API of annual reports: ``GET|POST /reports/``, ``GET|PATCH /reports/{id}/`` and the four
-review actions. Rows come from ``knowledge.selectors.reports``; writes go through services."""
+review actions. Rows come from ``knowledge.evidence.selectors.reports``; writes go through
+services."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ indicators, their enterprise-level before/after figures, attachments and bulk im
 
 Money is kept as entered (amount + ISO 4217 currency) with its USD value beside it; physical
 values are kept as entered (value + unit) with the value in the indicator's stored unit beside
-it. Conversions happen in ``knowledge.units`` only, called from the services.
+it. Conversions happen in ``knowledge.catalogue.units`` only, called from the services.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``draft → submitted → approved``; ``submitted → returned → submitted``; the secretariat may
 ``reopen`` an approved item, which sends it back to ``returned``. Every transition is a
-:class:`Transition` row. The state machine and its rules live in ``knowledge.review``.
+:class:`Transition` row. The state machine and its rules live in ``knowledge.evidence.review``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """``manage.py load_demo``: the demo network from the seed publication, idempotently.
 
 Loads, in order: members with their tier and status history and one demo account per role
-(members.demo), the seed's real cases with their figures (knowledge.demo_cases), annual reports
-derived from them (knowledge.demo_reports), and rebuilds the statistics. A second run changes
+(members.demo), the seed's real cases with their figures (knowledge.demo.cases), annual reports
+derived from them (knowledge.demo.reports), and rebuilds the statistics. A second run changes
 nothing.
 """
 
