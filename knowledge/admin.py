@@ -25,6 +25,8 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
     """Shows the service's rules (a code that stays, a unit the conversions know) on the
     form's fields before anything is saved."""
 
+    actor: Any = None  # the user saving (set by IndicatorAdmin.get_form)
+
     class Meta:
         model = Indicator
         fields = ("code", "name", "unit", "category", "input_units", "description", "position")
@@ -36,9 +38,28 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
             setattr(candidate, name, value)
         try:
             catalogue_services.indicator_check(indicator=candidate)
+            if self.instance.pk is not None and self.actor is not None:
+                _try_save(candidate, actor=self.actor)
         except ValidationError as exc:
             self.add_error(None, exc)
         return self.cleaned_data
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _try_save(indicator: Indicator, *, actor: Any) -> None:
+    """Save ``indicator`` and roll it back, so that what only saving can find — a new stored
+    unit that the indicator's figures do not convert to, refused by their restatement — is
+    shown on the form instead of failing after it. A rolled-back savepoint also drops the
+    statistics' recompute scheduled for its commit."""
+    try:
+        with transaction.atomic():
+            catalogue_services.indicator_save(actor=actor, indicator=copy.copy(indicator))
+            raise _DryRun
+    except _DryRun:
+        pass
 
 
 @admin.register(Indicator)
@@ -57,6 +78,12 @@ class IndicatorAdmin(HistoryAdmin):
         return super().has_change_permission(request, obj) and catalogue_policies.allows(
             request.user, "indicator", "edit", obj
         )
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})  # for the dry run
 
     def save_model(self, request: HttpRequest, obj: Indicator, form: Any, change: bool) -> None:
         # A change of the stored unit restates the indicator's figures (an event); a form

@@ -179,7 +179,9 @@ def indicator_check(*, indicator: Indicator) -> None:
             ) % {"code": code}
     unit = indicator.unit
     if indicator.category == IndicatorCategory.IMPACT:
-        compatible = units.compatible_units(unit)
+        # A stored unit of the table (MWh/yr, not GWh nor MWh): the statistics, the exports
+        # and the conversions name each quantity by exactly one stored unit.
+        compatible = units.compatible_units(unit) if unit in units.STORED_SYMBOL else []
         if not compatible:
             errors["unit"] = _("Use one of the physical units: %(units)s.") % {
                 "units": ", ".join(units.STORED_SYMBOL)

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from knowledge.catalogue import units
 from knowledge.catalogue.events import ExchangeRateChanged, IndicatorUnitChanged
@@ -62,24 +63,34 @@ def restate_money(event: ExchangeRateChanged) -> int:
     return changed
 
 
+def _convert_or_refuse(value: Decimal, unit: str, indicator: Indicator) -> Decimal:
+    try:
+        return units.convert(value=value, unit=unit, to=indicator.unit)
+    except ValidationError as exc:
+        raise ValidationError(
+            {
+                "unit": _(
+                    "Figures of this indicator are in %(unit)s, which does not convert to "
+                    "%(target)s: its stored unit can only change to one of the same kind."
+                )
+                % {"unit": unit, "target": indicator.unit}
+            }
+        ) from exc
+
+
 def restate_unit(event: IndicatorUnitChanged) -> int:
     """Convert anew every physical figure of indicator ``event.code`` into its stored unit;
-    returns the number of rows whose stored value changed. The catalogue accepts a new stored
-    unit only when every accepted input unit converts to it, so a conversion that fails here is
-    a broken catalogue and raises (rolling the unit change back)."""
+    returns the number of rows whose stored value changed. A figure that does not convert to
+    the new unit refuses the change (a ``ValidationError`` on ``unit``, which rolls it back):
+    a stored unit changes only to one of the same kind while figures exist."""
     indicator = Indicator.objects.get(code=event.code)
     changed = 0
     for case_impact in CaseImpact.objects.filter(indicator=indicator):
-        stored = units.convert(value=case_impact.value, unit=case_impact.unit, to=indicator.unit)
+        stored = _convert_or_refuse(case_impact.value, case_impact.unit, indicator)
         if stored != case_impact.value_stored:
             changed += CaseImpact.objects.filter(pk=case_impact.pk).update(value_stored=stored)
     for report_impact in ReportImpact.objects.filter(indicator=indicator, currency=""):
-        try:
-            stored = units.convert(
-                value=report_impact.value, unit=report_impact.unit, to=indicator.unit
-            )
-        except ValidationError:
-            continue  # an activity count or a figure without a unit: nothing to convert
+        stored = _convert_or_refuse(report_impact.value, report_impact.unit, indicator)
         if stored != report_impact.stored_value:
             changed += ReportImpact.objects.filter(pk=report_impact.pk).update(stored_value=stored)
     return changed

@@ -4,19 +4,24 @@ then equal a full rebuild from the restated figures."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 
 from knowledge.catalogue import services as catalogue_services
 from knowledge.catalogue.events import IndicatorUnitChanged
-from knowledge.catalogue.models import ExchangeRate
+from knowledge.catalogue.models import ExchangeRate, Indicator
 from knowledge.evidence.models.cases import Case, CaseImpact
 from knowledge.evidence.models.reports import ReportImpact
 from knowledge.models import Statistic
 from knowledge.statistics import services as stat_services
 from recpnet import events
+from recpnet.models import User
 from tests.knowledge.stats.conftest import committing, make_case, make_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
@@ -133,3 +138,43 @@ def test_an_indicator_unit_event_converts_every_figure_into_the_stored_unit(tena
     assert ReportImpact.objects.get(report=report).stored_value == Decimal("2000")
     assert CaseImpact.objects.get(case=case).value_stored == Decimal("5000")
     assert stat_services.statistics_rebuild().changed == 0
+
+
+def test_a_stored_unit_change_that_would_orphan_figures_is_refused(tenancy):
+    """energy_saved → t/yr (with inputs of mass) while figures in MWh exist: refused on ``unit``
+    and nothing changes; GWh (an input symbol, not a stored unit) is refused by the catalogue."""
+    report = make_report(
+        tenancy, impacts=[{"indicator": "energy_saved", "value": "2", "unit": "GWh"}]
+    )
+    indicator = Indicator.objects.get(code="energy_saved")
+    before = (indicator.unit, list(indicator.input_units or []))
+    for unit, inputs in (("GWh", before[1]), ("t/yr", ["t", "kg"])):
+        indicator.unit, indicator.input_units = unit, inputs
+        with pytest.raises(ValidationError) as refused:
+            catalogue_services.indicator_save(actor=tenancy.secretariat, indicator=indicator)
+        assert "unit" in refused.value.message_dict
+        stored = Indicator.objects.get(code="energy_saved")
+        assert (stored.unit, list(stored.input_units or [])) == before
+    assert ReportImpact.objects.get(report=report).stored_value == Decimal("2000")
+
+
+def test_the_admin_shows_a_refused_unit_change_on_the_form(tenancy):
+    make_report(tenancy, impacts=[{"indicator": "energy_saved", "value": "2", "unit": "GWh"}])
+    indicator = Indicator.objects.get(code="energy_saved")
+    User.objects.filter(pk=tenancy.secretariat.pk).update(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(tenancy.secretariat)
+    url = reverse("admin:knowledge_indicator_change", args=[indicator.pk])
+    form = {
+        "code": indicator.code,
+        "name": indicator.name,
+        "unit": "t/yr",
+        "category": indicator.category,
+        "input_units": json.dumps(["t"]),
+        "description": indicator.description,
+        "position": indicator.position,
+    }
+    response = client.post(url, form)
+    assert response.status_code == 200
+    assert "does not convert to" in response.content.decode()
+    assert Indicator.objects.get(pk=indicator.pk).unit == "MWh/yr"
