@@ -19,7 +19,7 @@ cases arrive.
 
 Timed, each the median of ``--repeat`` interleaved runs (so that load from elsewhere on the
 machine falls on all of them alike), after one warm-up of the SQL:
-- the full rebuild, ``knowledge.services.statistics.statistics_rebuild()`` (the nightly job and
+- the full rebuild, ``knowledge.statistics.services.statistics_rebuild()`` (the nightly job and
   ``manage.py rebuild_statistics``): into an empty statistics table (every row written) and in
   its steady state (every row recomputed and compared, nothing to change);
 - one hand-written SQL statement computing the same rows (checked equal to the stored ones),
@@ -30,8 +30,9 @@ machine falls on all of them alike), after one warm-up of the SQL:
   slices — exactly what the worker's task runs;
 - the same four slices of a past year (PAST_YEAR), whose dated tiers need the histories of the
   members promoted since;
-- a promotion back-dated to TIER_CHANGE_ON through ``member_change_tier``: the tier slices its
-  event marks stale in the transaction, and their recompute; a full rebuild must then change
+- a promotion back-dated to TIER_CHANGE_ON: the tier-change service (``member_change_tier``),
+  including marking the tier slices its event makes stale, in its transaction; then their
+  recompute; a full rebuild must then change
   nothing. Rolled back, so every run starts from the same data.
 """
 
@@ -739,10 +740,10 @@ def main() -> None:
         f"{statistics.median(past_times) * 1000:.1f} ms"
     )
     print(
-        f"a promotion back-dated to {TIER_CHANGE_ON}: member_change_tier marks "
-        f"{tier_change['slices']} tier slices in {tier_change['event_ms']:.1f} ms; their "
-        f"recompute {tier_change['recompute_ms']:.1f} ms; a full rebuild then changes "
-        f"{tier_change['rebuild_changed']} rows"
+        f"a promotion back-dated to {TIER_CHANGE_ON}: the tier-change service "
+        f"(member_change_tier), including marking the {tier_change['slices']} tier slices, "
+        f"{tier_change['event_ms']:.1f} ms; their recompute {tier_change['recompute_ms']:.1f} ms; "
+        f"a full rebuild then changes {tier_change['rebuild_changed']} rows"
     )
     print("\nRESULTS")
     print(f"  full rebuild (empty table) ÷ SQL = {first / sql_time:.2f}   (target ≤ 1.5)")

@@ -37,11 +37,7 @@ RULES: dict[tuple[str, str], Entry] = {
 
 rulebook = Rulebook(RULES, roles_for=roles_for)
 
-filter = rulebook.filter  # the rulebook's vocabulary: policies.filter(qs, actor, …)
-get = rulebook.get
-allows = rulebook.allows
-require = rulebook.require
-authorize = rulebook.authorize
+filter_allowed, get, allows, require, authorize = rulebook.verbs()
 
 
 def coordinator_conflicts(*, user: Any, chapter_id: int) -> tuple[Any, ...]:

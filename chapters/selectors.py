@@ -12,7 +12,9 @@ from .models import Chapter, Coordinator, Country
 
 
 def chapters_list(*, actor: Any) -> QuerySet[Chapter]:
-    return policies.filter(Chapter.objects.prefetch_related("countries"), actor, "chapter", "view")
+    return policies.filter_allowed(
+        Chapter.objects.prefetch_related("countries"), actor, "chapter", "view"
+    )
 
 
 def chapters_coordinated_by(*, actor: Any) -> QuerySet[Chapter]:
@@ -36,7 +38,7 @@ def chapter_get(*, slug: str, actor: Any) -> Chapter:
 
 def chapter_coordinators(*, chapter: Chapter, actor: Any) -> QuerySet[Coordinator]:
     qs = chapter.coordinators.select_related("user").order_by("user__email")
-    return policies.filter(qs, actor, "coordinator", "view")
+    return policies.filter_allowed(qs, actor, "coordinator", "view")
 
 
 def coordinator_get(*, chapter: Chapter, pk: int, actor: Any) -> Coordinator:

@@ -7,10 +7,10 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from recpnet import events
+from chapters.admin import ThroughServicesAdmin, became
 from recpnet.admin import HistoryAdmin
 
-from .events import MemberCountryChanged
+from . import policies, services
 from .models import (
     Application,
     EligibilityThreshold,
@@ -51,7 +51,10 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(HistoryAdmin):
+class MemberAdmin(ThroughServicesAdmin):
+    """Members are recorded and edited through the services (the rulebook's checks, the
+    service's own, and the events the statistics follow when a member changes country)."""
+
     list_display = (
         "name",
         "country",
@@ -68,15 +71,36 @@ class MemberAdmin(HistoryAdmin):
     readonly_fields = ("tier", "status", "joined_on", "established")
     inlines = (MembershipInline, TierChangeInline, StatusChangeInline)
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and policies.allows(
+            request.user, "member", "create"
+        )
+
     def save_model(self, request: HttpRequest, obj: Member, form: Any, change: bool) -> None:
-        old = Member.objects.filter(pk=obj.pk).values_list("country_id", flat=True).first()
-        super().save_model(request, obj, form, change)
-        if old is not None and old != obj.country_id:
-            # As members.services.member_update: the statistics restate the member's reports
-            # under the new country (the admin saves inside a transaction).
-            events.publish(
-                MemberCountryChanged(member_id=obj.pk, old_country=old, new_country=obj.country_id)
-            )
+        data = form.cleaned_data
+        if change:
+            changed = {name: data[name] for name in form.changed_data}
+            if changed:
+                self.through_service(
+                    request,
+                    lambda: services.member_update(actor=request.user, member=obj, **changed),
+                )
+            return
+        identity = ("name", "country", "organisation_type", "slug", "founding")
+        profile = {
+            name: value
+            for name, value in data.items()
+            if name in services.MEMBER_ADMIN_FIELDS and name not in identity
+        }
+        self.through_service(
+            request,
+            lambda: became(
+                obj,
+                services.member_create(
+                    actor=request.user, **{name: data[name] for name in identity}, **profile
+                ),
+            ),
+        )
 
 
 @admin.register(Application)

@@ -1,9 +1,9 @@
 """The members rulebook: who may see and do what with member organisations and applications.
 
 One table of (object type, action) → rule over the actor's roles. The selectors filter lists,
-the directory, exports and API lists with it (:meth:`~recpnet.rulebook.Rulebook.filter`), pages
-and API check one object with it (:meth:`~recpnet.rulebook.Rulebook.require`: 404 for who may
-not see the object, 403 for who sees it but may not act), and services refuse with it
+the directory, exports and API lists with it (:meth:`~recpnet.rulebook.Rulebook.filter_allowed`),
+pages and API check one object with it (:meth:`~recpnet.rulebook.Rulebook.require`: 404 for who
+may not see the object, 403 for who sees it but may not act), and services refuse with it
 (:meth:`~recpnet.rulebook.Rulebook.authorize`). Nothing else in this app decides access.
 
 Conflict of interest: nobody recommends or decides on an application they filed themselves,
@@ -11,8 +11,6 @@ whatever other roles they hold.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -37,8 +35,7 @@ class StaffOfAnActiveMember(ActorRule):
     """The actor is staff of at least one active member (a network user)."""
 
     def holds(self, roles: ActorRoles) -> bool:
-        memberships: Any = getattr(roles, "memberships", ())
-        return any(m.member.status == Status.ACTIVE for m in memberships)
+        return any(m.member.status == Status.ACTIVE for m in roles.memberships)
 
     def __str__(self) -> str:
         return "staff of an active member"
@@ -78,11 +75,15 @@ RULES: dict[tuple[str, str], Entry] = {
         seen_via="view_workspace",
         refusal=_("Only the member's admins may manage its staff and invitations."),
     ),
-    # Tier, status and Executive Committee seats.
+    # Tier, status and Executive Committee seats: merit decisions, so never by the member's own
+    # staff (conflict of interest), even when they hold the secretariat role.
     ("member", "manage"): Entry(
-        SECRETARIAT,
+        SECRETARIAT & ~ITS_STAFF,
         seen_via="view",
-        refusal=_("Only the secretariat may change tiers, status and seats."),
+        refusal=_(
+            "Only the secretariat may change tiers, status and seats, and never of a member "
+            "one is staff of (conflict of interest)."
+        ),
     ),
     ("member", "create"): Entry(SECRETARIAT, refusal=_("Only the secretariat may record members.")),
     # The secretariat's list of every member, its counts and exports.
@@ -108,8 +109,4 @@ RULES: dict[tuple[str, str], Entry] = {
 
 rulebook = Rulebook(RULES, roles_for=roles_for)
 
-filter = rulebook.filter  # the rulebook's vocabulary: policies.filter(qs, actor, …)
-get = rulebook.get
-allows = rulebook.allows
-require = rulebook.require
-authorize = rulebook.authorize
+filter_allowed, get, allows, require, authorize = rulebook.verbs()

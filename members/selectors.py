@@ -92,37 +92,12 @@ def roles_for(*, actor: Any) -> Roles:
     return roles
 
 
-def memberships_for(*, actor: Any) -> QuerySet[Membership]:
-    if not getattr(actor, "is_authenticated", False):
-        return Membership.objects.none()
-    return Membership.objects.filter(user=actor).select_related("member")
-
-
-# --- access: questions to the rulebook (policies.py), by the names other code uses -----------
-
-
-def is_secretariat(actor: Any) -> bool:
-    return roles_for(actor=actor).secretariat
+# --- the actor's role in a member (shown on its workspace; access is the rulebook's) ---------
 
 
 def role_in(*, actor: Any, member: Member) -> str | None:
     """The actor's staff role in ``member`` (``admin``/``staff``) or None."""
     return roles_for(actor=actor).role_in(member.pk)
-
-
-def coordinates(*, actor: Any, chapter_id: int) -> bool:
-    return chapter_id in roles_for(actor=actor).chapter_ids
-
-
-def can_manage_member(*, actor: Any, member: Member) -> bool:
-    """Edit the profile, invite and remove staff: the member's admins and the secretariat."""
-    return policies.allows(actor, "member", "manage_staff", member)
-
-
-def sees_network_contacts(*, actor: Any) -> bool:
-    """Network-only contact details: logged-in users of active members, coordinators and the
-    secretariat."""
-    return policies.allows(actor, "member", "view_contacts")
 
 
 # --- members --------------------------------------------------------------------------------
@@ -135,7 +110,7 @@ def _members_base() -> QuerySet[Member]:
 def members_visible_to(*, actor: Any) -> QuerySet[Member]:
     """Active members for everyone; the secretariat sees all; a member's staff and its chapter's
     coordinators also see it when it is not active."""
-    return policies.filter(_members_base(), actor, "member", "view")
+    return policies.filter_allowed(_members_base(), actor, "member", "view")
 
 
 def member_get_for_user(*, actor: Any, slug: str) -> Member:
@@ -245,7 +220,7 @@ def members_for_secretariat(*, actor: Any) -> QuerySet[Member]:
     """Every member with its staff count, for the secretariat's list and exports."""
     policies.require(actor, "member", "list_all")
     return (
-        policies.filter(_members_base(), actor, "member", "list_all")
+        policies.filter_allowed(_members_base(), actor, "member", "list_all")
         .annotate(staff_count=Count("memberships"))
         .order_by("name")
     )
@@ -294,7 +269,7 @@ def member_export_rows(*, actor: Any) -> list[dict[str, Any]]:
 def member_counts(*, actor: Any) -> dict[str, dict[str, int]]:
     """Members by status and, for active members, by tier (secretariat)."""
     policies.require(actor, "member", "list_all")
-    members = policies.filter(Member.objects.order_by(), actor, "member", "list_all")
+    members = policies.filter_allowed(Member.objects.order_by(), actor, "member", "list_all")
     by_status = dict(
         members.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
@@ -373,7 +348,7 @@ def applications_visible_to(*, actor: Any) -> QuerySet[Application]:
     """The secretariat sees every application; a coordinator those of the chapters they
     coordinate; an applicant their own."""
     qs = Application.objects.select_related("country__chapter", "applicant", "member")
-    return policies.filter(qs, actor, "application", "view")
+    return policies.filter_allowed(qs, actor, "application", "view")
 
 
 def application_get_for_user(*, actor: Any, reference: Any) -> Application:

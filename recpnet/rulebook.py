@@ -4,7 +4,7 @@ and the table that maps (object type, action) to a rule.
 A rule has two readings of one condition:
 
 - ``q(roles)``: a ``Q`` over the object's model, or ``True``/``False`` for all or none — for
-  lists, search, exports and API lists (:meth:`Rulebook.filter`, :meth:`Rulebook.get`);
+  lists, search, exports and API lists (:meth:`Rulebook.filter_allowed`, :meth:`Rulebook.get`);
 - ``test(roles, obj)``: the answer for one object in memory — for detail pages and actions
   (:meth:`Rulebook.allows`, :meth:`Rulebook.require`, :meth:`Rulebook.authorize`).
 
@@ -16,13 +16,19 @@ agree for every role and object. The clauses read ids from the roles (read once 
 
 Refusals: an actor who may not see an object gets 404, one who sees it but may not act 403
 (an entry's ``seen_via`` names the action that decides whether the actor sees the object).
+
+Each app's ``policies.py`` builds its table into a :class:`Rulebook` and exposes its verbs in
+one line, the same in every app (callers write ``policies.allows(actor, "case", "edit", obj)``)::
+
+    rulebook = Rulebook(RULES, roles_for=roles_for)
+    filter_allowed, get, allows, require, authorize = rulebook.verbs()
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
@@ -278,23 +284,67 @@ class _RolesOnDemand:
         return getattr(self._roles, name)
 
 
+# The types of a rulebook's verbs (bound methods of :class:`Rulebook`), as its app exposes them.
+class _FilterAllowed(Protocol):
+    def __call__(
+        self, queryset: QuerySet[M], actor: Any, kind: str, action: str
+    ) -> QuerySet[M]: ...
+
+
+class _Get(Protocol):
+    def __call__(
+        self, queryset: QuerySet[M], actor: Any, kind: str, action: str, **lookup: Any
+    ) -> M: ...
+
+
+class _Allows(Protocol):
+    def __call__(self, actor: Any, kind: str, action: str, obj: Any = None) -> bool: ...
+
+
+class _Check(Protocol):
+    def __call__(self, actor: Any, kind: str, action: str, obj: Any = None) -> None: ...
+
+
+class Verbs(NamedTuple):
+    """What an app's ``policies.py`` exposes of its rulebook (:meth:`Rulebook.verbs`)."""
+
+    filter_allowed: _FilterAllowed
+    get: _Get
+    allows: _Allows
+    require: _Check
+    authorize: _Check
+
+
+# A refusal more specific than the entry's, e.g. a conflict of interest: (roles, action, obj)
+# → the message, or None for the entry's own.
+Explain = Callable[[ActorRoles, str, Any], str | None]
+
+
 class Rulebook:
     """An app's table of (object type, action) → :class:`Entry`, and the four questions asked
-    of it: which rows (:meth:`filter`, :meth:`get`), may the actor (:meth:`allows`), and the
-    refusals of pages and API (:meth:`require`: 404 or 403) and of services
-    (:meth:`authorize`: 403; the caller has already fetched the object through a selector)."""
+    of it: which rows (:meth:`filter_allowed`, :meth:`get`), may the actor (:meth:`allows`), and
+    the refusals of pages and API (:meth:`require`: 404 or 403) and of services
+    (:meth:`authorize`: 403; the caller has already fetched the object through a selector).
+
+    ``explain``, if given, may name a 403 more precisely than the entry's ``refusal``."""
 
     def __init__(
         self,
         table: Mapping[tuple[str, str], Entry],
         *,
         roles_for: Callable[..., ActorRoles],
+        explain: Explain | None = None,
     ) -> None:
         for (kind, action), entry in table.items():
             if entry.seen_via is not None and (kind, entry.seen_via) not in table:
                 raise ValueError(f"{kind}.{action}: no rule for {kind}.{entry.seen_via}")
         self.table = dict(table)
         self._roles_for = roles_for
+        self._explain = explain
+
+    def verbs(self) -> Verbs:
+        """The five questions, for the app's ``policies`` module to expose as its own."""
+        return Verbs(self.filter_allowed, self.get, self.allows, self.require, self.authorize)
 
     def entry(self, kind: str, action: str) -> Entry:
         try:
@@ -306,7 +356,9 @@ class Rulebook:
         roles: Any = _RolesOnDemand(lambda: self._roles_for(actor=actor))
         return cast(ActorRoles, roles)
 
-    def filter(self, queryset: QuerySet[M], actor: Any, kind: str, action: str) -> QuerySet[M]:
+    def filter_allowed(
+        self, queryset: QuerySet[M], actor: Any, kind: str, action: str
+    ) -> QuerySet[M]:
         """The rows of ``queryset`` the actor may ``action``."""
         verdict = self.entry(kind, action).rule.q(self.roles(actor))
         if verdict is True:
@@ -318,7 +370,7 @@ class Rulebook:
     def get(self, queryset: QuerySet[M], actor: Any, kind: str, action: str, **lookup: Any) -> M:
         """The one row matching ``lookup`` that the actor may ``action``, else 404 (missing
         and not yours alike)."""
-        return get_object_or_404(self.filter(queryset, actor, kind, action), **lookup)
+        return get_object_or_404(self.filter_allowed(queryset, actor, kind, action), **lookup)
 
     def allows(self, actor: Any, kind: str, action: str, obj: Any = None) -> bool:
         return self.entry(kind, action).rule.test(self.roles(actor), obj)
@@ -333,13 +385,18 @@ class Rulebook:
             entry.seen_via is None or not self.entry(kind, entry.seen_via).rule.test(roles, obj)
         ):
             raise Http404
-        raise PermissionDenied(entry.refusal or _("You may not do this."))
+        raise self._refused(entry, roles, action, obj)
 
     def authorize(self, actor: Any, kind: str, action: str, obj: Any = None) -> None:
         """Services: pass, or 403 (the object reached the service through a selector)."""
         entry = self.entry(kind, action)
-        if not entry.rule.test(self.roles(actor), obj):
-            raise PermissionDenied(entry.refusal or _("You may not do this."))
+        roles = self.roles(actor)
+        if not entry.rule.test(roles, obj):
+            raise self._refused(entry, roles, action, obj)
+
+    def _refused(self, entry: Entry, roles: ActorRoles, action: str, obj: Any) -> PermissionDenied:
+        message = self._explain(roles, action, obj) if self._explain is not None else None
+        return PermissionDenied(message or entry.refusal or _("You may not do this."))
 
     def describe(self) -> list[tuple[str, str, str, str]]:
         """The table as text rows (object type, action, rule, seen via), for docs and tests."""

@@ -32,8 +32,4 @@ RULES: dict[tuple[str, str], Entry] = {
 
 rulebook = Rulebook(RULES, roles_for=roles_for)
 
-filter = rulebook.filter  # the rulebook's vocabulary: policies.filter(qs, actor, …)
-get = rulebook.get
-allows = rulebook.allows
-require = rulebook.require
-authorize = rulebook.authorize
+filter_allowed, get, allows, require, authorize = rulebook.verbs()

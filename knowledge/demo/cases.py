@@ -18,7 +18,12 @@ from django.utils import timezone
 from knowledge.catalogue.services import exchange_rate_seed
 from knowledge.demo.data import CASES, EXCHANGE_RATE_SOURCE, EXCHANGE_RATES
 from knowledge.evidence.models.review import ReviewAction
-from knowledge.evidence.services.cases import case_approve, case_build, case_check_submittable
+from knowledge.evidence.services.cases import (
+    case_approve,
+    case_build,
+    case_check_submittable,
+    case_save_draft,
+)
 from knowledge.models import Case, ReviewStatus, Transition
 from members.models import Member, OrganisationType
 from recpnet.models import User
@@ -101,12 +106,12 @@ def _load_one(seed: Any, member: Member, reviewer: User) -> Case:
     case.created_by = reviewer
     case.status = ReviewStatus.SUBMITTED
     case.submitted_at = timezone.make_aware(dt.datetime(seed["year"] + 1, 1, 15))
-    from knowledge.evidence.services.cases import _save_draft
-
-    _save_draft(draft)
+    case_save_draft(draft=draft)
     case_check_submittable(case)
-    # The member's staff did not submit these; the submission is recorded as the
-    # secretariat's loading of the source document, then approved through the workflow.
+    # Not ``review.act``: the member's staff did not submit these (only they may, and the demo
+    # members may have none), and the submission is dated after the case, not today, and
+    # emails nobody. It is recorded as the secretariat's loading of the source document;
+    # the approval then goes through the workflow (``review.act``).
     Transition.objects.create(
         content_type=ContentType.objects.get_for_model(Case),
         object_id=case.pk,

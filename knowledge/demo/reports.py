@@ -16,8 +16,9 @@ from typing import Any
 from django.db.models import Count
 
 from chapters.models import Coordinator
+from knowledge.catalogue.units import STORED_SYMBOL
 from knowledge.evidence.services import reports as services
-from knowledge.models import AnnualReport, Case, ReviewStatus
+from knowledge.models import AnnualReport, Case, Indicator, ReviewStatus
 from knowledge.statistics.services import statistics_rebuild
 from members.demo import DEMO_DOMAIN
 from members.models import Member, Membership, Role
@@ -104,9 +105,6 @@ def load_reports_demo(*, stdout: Any = None) -> int:
 
 
 def _with_unit(item: dict[str, Any]) -> dict[str, Any]:
-    from knowledge.catalogue.units import STORED_SYMBOL
-    from knowledge.models import Indicator
-
     if item["unit"]:
         return item
     stored = Indicator.objects.get(code=item["indicator"]).unit

@@ -77,8 +77,9 @@ def item_context(item: Any) -> dict[str, Any]:
 
 def review_emails(*, item: Any, action: str, actor: Any, comment: str) -> None:
     """After a transition of any reviewed type commits: the reviewers of the item (its
-    chapter's coordinators) hear of a submission; the member's staff of a return, a reopening
-    or an approval."""
+    chapter's coordinators who may review it, never staff of its member; else the secretariat:
+    ``review.chapter_reviewers``) hear of a submission; the member's staff of a return, a
+    reopening or an approval."""
     name, audience = REVIEW_EMAILS[action]
     reviewed = review.reviewed_type(item)
     users = reviewed.reviewers(item) if audience == "reviewers" else reviewed.staff(item)

@@ -3,9 +3,9 @@ and annual reports.
 
 One table of (object type, action) → rule over the actor's roles. The selectors filter the
 library, lists, exports, API lists and the review queues with it
-(:meth:`~recpnet.rulebook.Rulebook.filter`); pages, API and the review machinery check one object
-with it (:func:`require`: 404 for who may not see the object, 403 for who sees it but may not
-act); services refuse with it. Nothing else in this layer decides access.
+(:meth:`~recpnet.rulebook.Rulebook.filter_allowed`); pages, API and the review machinery check
+one object with it (:func:`require`: 404 for who may not see the object, 403 for who sees it but
+may not act); services refuse with it. Nothing else in this layer decides access.
 
 Who sees a case or a report:
 
@@ -21,8 +21,8 @@ an action is the state machine's (``review.RULES``: 409), not the rulebook's.
 
 Conflict of interest: nobody reviews or reopens an item of a member organisation they are staff
 of, whatever other roles they hold (a coordinator or secretariat officer invited as staff): the
-rule is part of each reviewing row (``& ~its_staff``), and the refusal names it
-(:func:`require`, :func:`authorize`). (Verification, when it comes, takes the same clause.)
+rule is part of each reviewing row (``& ~its_staff``), and the refusal names it (the
+rulebook's ``explain``: :func:`_conflict`). (Verification, when it comes, takes the same clause.)
 
 "Create for a member" (write a case, import cases, write an annual report) has the member as
 its object: 404 for a member whose profile the actor may not see, 403 for one it may.
@@ -32,14 +32,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from knowledge.evidence.models.cases import Visibility
 from knowledge.evidence.models.review import ReviewStatus
 from members import policies as member_policies
-from recpnet.roles import roles_for
+from recpnet.roles import ActorRoles, roles_for
 from recpnet.rulebook import (
     SECRETARIAT,
     CoordinatorOf,
@@ -140,42 +139,23 @@ RULES: dict[tuple[str, str], Entry] = {
     ("member", "create_report"): Entry(MEMBER_STAFF, seen_via="view", refusal=WRITE_REPORTS),
 }
 
-rulebook = Rulebook(RULES, roles_for=roles_for)
 
-filter = rulebook.filter  # the rulebook's vocabulary: policies.filter(qs, actor, …)
-get = rulebook.get
-allows = rulebook.allows
+def _conflict(roles: ActorRoles, action: str, obj: Any) -> str | None:
+    """The refusal of a review or reopening by the item's own member's staff says why."""
+    if action in CONFLICTED_ACTIONS and obj is not None and CASE.its_staff.test(roles, obj):
+        return gettext(
+            "You are staff of %(member)s: someone who is not must review its work "
+            "(conflict of interest)."
+        ) % {"member": obj.member.name}
+    return None
+
+
+# Pages, API and the review machinery ask ``require`` (404 for an object the actor may not see,
+# else 403), services ``authorize`` (403); a conflict of interest says so (``_conflict``).
+rulebook = Rulebook(RULES, roles_for=roles_for, explain=_conflict)
+filter_allowed, get, allows, require, authorize = rulebook.verbs()
 
 
 def conflict_of_interest(actor: Any, item: Any) -> bool:
     """The actor is staff of the item's member: they never review or reopen it."""
     return CASE.its_staff.test(rulebook.roles(actor), item)
-
-
-def _named(refused: PermissionDenied, actor: Any, action: str, obj: Any) -> PermissionDenied:
-    if action in CONFLICTED_ACTIONS and obj is not None and conflict_of_interest(actor, obj):
-        return PermissionDenied(
-            gettext(
-                "You are staff of %(member)s: someone who is not must review its work "
-                "(conflict of interest)."
-            )
-            % {"member": obj.member.name}
-        )
-    return refused
-
-
-def require(actor: Any, kind: str, action: str, obj: Any = None) -> None:
-    """Pages, API and the review machinery: pass, or 404 for an object the actor may not see,
-    or 403 (a conflict of interest says so)."""
-    try:
-        rulebook.require(actor, kind, action, obj)
-    except PermissionDenied as exc:
-        raise _named(exc, actor, action, obj) from None
-
-
-def authorize(actor: Any, kind: str, action: str, obj: Any = None) -> None:
-    """Services, on an object reached through a selector: pass, or 403."""
-    try:
-        rulebook.authorize(actor, kind, action, obj)
-    except PermissionDenied as exc:
-        raise _named(exc, actor, action, obj) from None

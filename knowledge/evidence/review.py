@@ -5,8 +5,12 @@ A type takes part by registering a :class:`ReviewedType` (its model, what blocks
 submission, how it is named, its page and its reviewers' queue, its email templates, who its
 reviewers are). From then on, for every type alike:
 
-- **one path for the actions**: :func:`act` — pages, API, the services' named functions and the
-  demo data all go through it;
+- **one path for the actions**: :func:`act` — pages, API and the services' named functions go
+  through it. One exception: the demo loader (``knowledge.demo.cases``) writes the seed's cases
+  as submitted and records their submit :class:`Transition` itself, because no member's staff
+  submitted them (only staff may, and a demo member may have none) and the submission is dated
+  after the published case rather than today, without emailing the chapter; their approval
+  goes through :func:`act`;
 - **one locking technique, the claim**: one conditional UPDATE ``WHERE status = <read> AND
   version = <read>`` that bumps ``version``. Of two people acting on one item at once exactly one
   claims the row and the other gets :class:`~recpnet.exceptions.ConflictError`; edits of drafts
@@ -30,7 +34,7 @@ The claim bypasses simple_history's signals, so the new state is added to the it
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -45,6 +49,7 @@ from django.utils.translation import gettext as _
 from knowledge.evidence import policies
 from knowledge.evidence.events import ReviewedItemChanged
 from knowledge.evidence.models.review import Reviewable, ReviewAction, ReviewStatus, Transition
+from members.models import Member
 from recpnet import bounds, events
 from recpnet.exceptions import ConflictError
 from recpnet.history import record_change
@@ -88,23 +93,30 @@ DONE: dict[str, str] = {str(a): str(a.label).lower() for a in ReviewAction}
 
 
 def chapter_reviewers(item: Reviewable) -> QuerySet[Any]:
-    """The active coordinators of the item's chapter; where the chapter has none, the
-    secretariat, which may stand in for any chapter (a submission must reach someone)."""
+    """Who hears of the item's submission and of its wait in the queue: the active coordinators
+    of its chapter whom the evidence rulebook lets review it (``policies``: never staff of the
+    item's member, a conflict of interest); where that leaves nobody, the secretariat, which
+    may stand in for any chapter (a submission must reach someone), under the same rule."""
+    kind = reviewed_type(item).name
     users = get_user_model().objects.filter(is_active=True)
-    coordinators = users.filter(
-        coordinator_assignments__chapter_id=item.member.country.chapter_id
-    ).distinct()
-    if coordinators.exists():
-        return coordinators
-    return users.filter(is_secretariat=True)
 
+    def may_review(candidates: QuerySet[Any]) -> list[int]:
+        return [u.pk for u in candidates if policies.allows(u, kind, "review", item)]
 
-def member_staff(item: Reviewable) -> QuerySet[Any]:
-    """The active staff (admins included) of the item's member organisation."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, memberships__member_id=item.member_id)
+    allowed = may_review(
+        users.filter(coordinator_assignments__chapter_id=item.member.country.chapter_id)
         .distinct()
+        .order_by("pk")
+    ) or may_review(users.filter(is_secretariat=True).order_by("pk"))
+    return users.filter(pk__in=allowed)
+
+
+def member_staff(item: Reviewable | Member) -> QuerySet[Any]:
+    """The active staff (admins included) of the item's member organisation (or, given a
+    member, of that member: whom the report-deadline reminders tell)."""
+    member_id = item.pk if isinstance(item, Member) else item.member_id
+    return (
+        get_user_model().objects.filter(is_active=True, memberships__member_id=member_id).distinct()
     )
 
 
@@ -355,15 +367,30 @@ def transitions_of(item: Reviewable) -> list[Transition]:
     )
 
 
-def last_return_comment(item: Reviewable) -> Transition | None:
-    """The latest return or reopen, whose comment tells the member what to fix."""
-    return (
+def last_return_comments(items: Iterable[Reviewable]) -> dict[int, Transition]:
+    """The latest return or reopen of each of ``items`` (of one reviewed type), whose comment
+    tells the member what to fix, by the item's pk; items never returned are left out. One
+    query for them all."""
+    items = list(items)
+    if not items:
+        return {}
+    models = {type(item) for item in items}
+    if len(models) != 1:
+        raise ValueError("last_return_comments: items of one type at a time")
+    latest: dict[int, Transition] = {}
+    for transition in (
         Transition.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(item)),
-            object_id=item.pk,
+            content_type=ContentType.objects.get_for_model(models.pop()),
+            object_id__in={item.pk for item in items},
             action__in=(ReviewAction.RETURN, ReviewAction.REOPEN),
         )
         .select_related("actor")
-        .order_by("-at", "-pk")
-        .first()
-    )
+        .order_by("at", "pk")
+    ):
+        latest[transition.object_id] = transition  # the later overwrites the earlier
+    return latest
+
+
+def last_return_comment(item: Reviewable) -> Transition | None:
+    """The latest return or reopen of one item (:func:`last_return_comments`)."""
+    return last_return_comments([item]).get(item.pk)

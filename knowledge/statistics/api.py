@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from knowledge.statistics import selectors
+from knowledge.statistics.models import Statistic
 from recpnet import bounds
 from recpnet.api import ErrorSerializer, ReadOnlyForAll, ScopedAPIMixin
 from recpnet.numbers import plain
@@ -47,8 +48,6 @@ class StatisticsView(ScopedAPIMixin, APIView):
     permission_classes = [ReadOnlyForAll]
 
     def scoped_queryset(self) -> Any:  # the rows are public aggregates, suppressed per caller
-        from knowledge.statistics.models import Statistic
-
         return Statistic.objects.none()
 
     @extend_schema(

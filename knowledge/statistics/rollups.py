@@ -2,7 +2,7 @@
 
 A *slice* is one (scope, year): ``("global", 2014)``, ``("chapter:africa", 2014)``,
 ``("country:KE", 2014)``, ``("tier:regular", 2014)``, ``("sector:C", 2014)``. Everything here
-is pure computation (reads only); :mod:`knowledge.services.statistics` writes the rows.
+is pure computation (reads only); :mod:`knowledge.statistics.services` writes the rows.
 
 - **Dimensions as of the figure's year.** A report or case of year Y counts under the tier its
   member held on 31 December of Y, from the dated tier history (the rule, including the years
@@ -26,18 +26,20 @@ is pure computation (reads only); :mod:`knowledge.services.statistics` writes th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Context as DecimalContext
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from django.apps import apps
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
 
 from chapters.models import Chapter, Country
 from knowledge.catalogue.models import Indicator
+from knowledge.evidence.models.cases import Case, CaseFigure, CaseImpact
 from knowledge.evidence.models.reports import ACTIVITY_FIELDS, AnnualReport, ReportImpact
 from knowledge.evidence.models.review import ReviewStatus
 from knowledge.statistics import tiers
@@ -127,29 +129,13 @@ def is_valid_scope(scope: str) -> bool:
 
 
 def slices_for_report(report: AnnualReport) -> list[Slice]:
-    member = report.member
-    year = report.year
-    return sorted(
-        {
-            ("global", year),
-            (f"chapter:{member.country.chapter.slug}", year),
-            (f"country:{member.country_id}", year),
-            (f"tier:{tiers.tier_in_year(member.pk, year)}", year),
-        }
-    )
+    """The slices ``report`` feeds (:func:`item_slices`)."""
+    return sorted(item_slices([(report.member_id, report.year, report.member.country_id)], []))
 
 
-def slices_for_case(case: Any) -> list[Slice]:
-    year = case.year
-    return sorted(
-        {
-            ("global", year),
-            (f"chapter:{case.country.chapter.slug}", year),
-            (f"country:{case.country_id}", year),
-            (f"tier:{tiers.tier_in_year(case.member_id, year)}", year),
-            (f"sector:{case.sector[:1]}", year),
-        }
-    )
+def slices_for_case(case: Case) -> list[Slice]:
+    """The slices ``case`` feeds (:func:`item_slices`)."""
+    return sorted(item_slices([], [(case.member_id, case.year, case.country_id, case.sector)]))
 
 
 def _timelines(member_ids: set[int]) -> tiers.TierTimelines:
@@ -187,14 +173,12 @@ def source_years() -> set[int]:
         .values_list("year", flat=True)
         .distinct()
     )
-    case = case_model()
-    if case is not None:
-        years |= set(
-            case.objects.filter(status=ReviewStatus.APPROVED)
-            .order_by()
-            .values_list("year", flat=True)
-            .distinct()
-        )
+    years |= set(
+        Case.objects.filter(status=ReviewStatus.APPROVED)
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
+    )
     return years
 
 
@@ -209,16 +193,13 @@ def slices_of_year(year: int) -> set[Slice]:
         .values_list("member_id", "member__country_id")
         .distinct()
     ]
-    case_items: list[tuple[int, int, str, str]] = []
-    case = case_model()
-    if case is not None:
-        cases = case.objects.filter(status=ReviewStatus.APPROVED, year=year)
-        case_items = [
-            (member_id, year, c_code, sector)
-            for member_id, c_code, sector in cases.order_by()
-            .values_list("member_id", "country_id", "sector")
-            .distinct()
-        ]
+    cases = Case.objects.filter(status=ReviewStatus.APPROVED, year=year)
+    case_items = [
+        (member_id, year, c_code, sector)
+        for member_id, c_code, sector in cases.order_by()
+        .values_list("member_id", "country_id", "sector")
+        .distinct()
+    ]
     return {("global", year)} | item_slices(report_items, case_items)
 
 
@@ -227,32 +208,15 @@ def items_changed_since(slice_: Slice, since: Any, *, limit: int) -> list[tuple[
     newest first, at most ``limit``: when a slice that computed before fails now, these are
     the items that can have brought the failure in."""
     changed = Q() if since is None else Q(updated_at__gt=since)
-    year = slice_[1]
     found: list[tuple[Any, str, int]] = []
-    reports = (
-        AnnualReport.objects.filter(status=ReviewStatus.APPROVED)
-        .alias(dated_tier=tiers.tier_at_year_end("member", year))
-        .filter(_scope_q({slice_}, year="year", country="member__country", tier="dated_tier"))
-    )
-    for pk, at in (
-        reports.filter(changed).order_by("-updated_at").values_list("pk", "updated_at")[:limit]
-    ):
-        found.append((at, "report", pk))
-    case = case_model()
-    if case is not None:
-        cases = (
-            case.objects.filter(status=ReviewStatus.APPROVED)
-            .alias(dated_tier=tiers.tier_at_year_end("member", year))
-            .filter(
-                _scope_q(
-                    {slice_}, year="year", country="country", tier="dated_tier", sector="sector"
-                )
-            )
+    for kind, model in (("report", AnnualReport), ("case", Case)):
+        items = model.objects.filter(status=ReviewStatus.APPROVED).filter(
+            scope_q({slice_}, item=kind)
         )
         for pk, at in (
-            cases.filter(changed).order_by("-updated_at").values_list("pk", "updated_at")[:limit]
+            items.filter(changed).order_by("-updated_at").values_list("pk", "updated_at")[:limit]
         ):
-            found.append((at, "case", pk))
+            found.append((at, kind, pk))
     found.sort(key=lambda item: item[0], reverse=True)
     return [(kind, pk) for _, kind, pk in found[:limit]]
 
@@ -260,25 +224,10 @@ def items_changed_since(slice_: Slice, since: Any, *, limit: int) -> list[tuple[
 # --- the computation ----------------------------------------------------------------------
 
 
-def case_model() -> Any | None:
-    """The Case model, once the case library is installed (None before its migration)."""
-    try:
-        return apps.get_model("knowledge", "Case")
-    except LookupError:
-        return None
-
-
-def _wanted(slices: Iterable[Slice] | None) -> tuple[set[int] | None, set[Slice] | None]:
-    if slices is None:
-        return None, None
-    wanted = set(slices)
-    return {year for _, year in wanted}, wanted
-
-
 def compute(slices: Iterable[Slice] | None = None) -> dict[Key, dict[str, Any]]:
     """The statistics of ``slices`` (every slice when None), recomputed from source:
     ``{(scope, year, indicator): {unit, source, total, n_items, …}}``."""
-    years, wanted = _wanted(slices)
+    wanted = None if slices is None else set(slices)
     rows: dict[Key, Row] = {}
 
     def keep(scope: str, year: int) -> bool:
@@ -317,13 +266,9 @@ def compute(slices: Iterable[Slice] | None = None) -> dict[Key, dict[str, Any]]:
                             row = rows[key] = Row(unit="", source="reports")
                         row.add(total, n, ent or 0, n)
 
-    case = case_model()
-    if case is not None:
-        if "sector" in kinds:
-            for key, row in _case_sector_totals(case, years, wanted).items():
-                rows[key] = row
-        for key, row in _case_distributions(case, years, wanted).items():
-            rows[key] = row
+    if "sector" in kinds:
+        rows.update(_case_sector_totals(wanted))
+    rows.update(_case_distributions(wanted))
     return {key: row.values() for key, row in rows.items()}
 
 
@@ -358,29 +303,39 @@ def _source_slices(slices: Iterable[Slice]) -> list[Slice]:
     return sorted(parts | {("global", year) for year in whole_years})
 
 
-def _scope_q(
-    slices: set[Slice],
-    *,
-    year: str,
-    country: str,
-    tier: str = "",
-    sector: str = "",
-) -> Q:
-    """A filter matching the source rows of ``slices``; the keywords are the lookup paths from
-    the queried model to the year, the country, the member's dated tier (an alias of
-    :func:`~knowledge.statistics.tiers.tier_at_year_end`) and the sector."""
+# The lookup paths from an item to what its slices are made of: its country (a report's is
+# its member's), its member (whose dated tier counts) and its sector (a report has none).
+_ITEM_PATHS: dict[str, dict[str, str]] = {
+    "report": {"country": "member__country", "member": "member", "sector": ""},
+    "case": {"country": "country", "member": "member", "sector": "sector"},
+}
+
+
+def scope_q(slices: Iterable[Slice], *, item: str) -> Q:
+    """Which items a statistics cell counts — the one definition, for the ORM (drill-down,
+    suspects, sector totals; the aggregate SQL applies the same rule in
+    :func:`_sql_scope_filter`): a filter of :class:`AnnualReport` (``item="report"``) or
+    :class:`Case` (``"case"``) rows matching the approved sources of ``slices``. A tier is the
+    member's dated tier (:func:`~knowledge.statistics.tiers.tier_at_year_end`); a scope the
+    item has not (a report's sector) matches nothing."""
+    paths = _ITEM_PATHS[item]
+    country, member, sector = paths["country"], paths["member"], paths["sector"]
     q = Q(pk__in=[])
-    for scope, slice_year in _source_slices(slices):
+    for scope, year in _source_slices(slices):
         kind, value = scope_kind(scope), scope_value(scope)
-        part = {
-            "global": Q(),
-            "chapter": Q(**{f"{country}__chapter__slug": value}),
-            "country": Q(**{f"{country}_id": value}),
-            "tier": Q(**{tier: value}) if tier else None,
-            "sector": Q(**{f"{sector}__startswith": value}) if sector else None,
-        }.get(kind)
-        if part is not None:
-            q |= Q(**{year: slice_year}) & part
+        if kind == "global":
+            part = Q()
+        elif kind == "chapter":
+            part = Q(**{f"{country}__chapter__slug": value})
+        elif kind == "country":
+            part = Q(**{f"{country}_id": value})
+        elif kind == "tier":
+            part = Q(Exact(tiers.tier_at_year_end(member, year), value))
+        elif kind == "sector" and sector:
+            part = Q(**{f"{sector}__startswith": value})
+        else:
+            continue
+        q |= Q(year=year) & part
     return q
 
 
@@ -501,25 +456,20 @@ def _report_groups(
     return impacts, activity
 
 
-def _case_sector_totals(
-    case: Any, years: set[int] | None, wanted: set[Slice] | None
-) -> dict[Key, Row]:
+def _case_sector_totals(wanted: set[Slice] | None) -> dict[Key, Row]:
     """Sector scope: impact totals, money and options from approved cases."""
-    from django.db.models.functions import Substr
-
     rows: dict[Key, Row] = {}
-    qs = case.objects.filter(status=ReviewStatus.APPROVED)
+    qs = Case.objects.filter(status=ReviewStatus.APPROVED)
     if wanted is not None:
         sector_slices = {s for s in wanted if scope_kind(s[0]) == "sector"}
         if not sector_slices:
             return rows
         qs = qs.filter(year__in=sorted({year for _, year in sector_slices})).filter(
-            _scope_q(sector_slices, year="year", country="country", sector="sector")
+            scope_q(sector_slices, item="case")
         )
     base = qs.annotate(section=Substr("sector", 1, 1)).values(c_year=F("year"), sec=F("section"))
-    impact_model = case._meta.get_field("impacts").related_model
     impacts = (
-        impact_model.objects.filter(case__in=qs.values("pk"))
+        CaseImpact.objects.filter(case__in=qs.values("pk"))
         .annotate(section=Substr("case__sector", 1, 1))
         .values(c_year=F("case__year"), sec=F("section"), i_code=F("indicator__code"))
         .annotate(
@@ -550,12 +500,17 @@ def _case_sector_totals(
         aggregates[f"{code}_n"] = Count("id", filter=given)
         aggregates[f"{code}_ent"] = Sum("enterprises", filter=given)
         aggregates[f"{code}_mem"] = Count("member", distinct=True, filter=given)
-    for r in base.annotate(**aggregates).order_by():
+    # The groups' keys are made from the figures' codes: a mapping, not the ORM's typed dict.
+    groups = cast("Iterable[Mapping[str, Any]]", base.annotate(**aggregates).order_by())
+    for group in groups:
         for code, (_column, unit) in money.items():
-            if r[f"{code}_n"]:
-                key = (f"sector:{r['sec']}", r["c_year"], code)
+            if group[f"{code}_n"]:
+                key = (f"sector:{group['sec']}", group["c_year"], code)
                 rows.setdefault(key, Row(unit=unit, source="cases")).add(
-                    r[f"{code}_total"], r[f"{code}_n"], r[f"{code}_ent"] or 0, r[f"{code}_mem"]
+                    group[f"{code}_total"],
+                    group[f"{code}_n"],
+                    group[f"{code}_ent"] or 0,
+                    group[f"{code}_mem"],
                 )
     return rows
 
@@ -626,9 +581,6 @@ def _metrics_sql(wanted: set[Slice] | None) -> tuple[str, list[Any], str]:
     parameters, and the common table expressions it needs (to follow ``WITH``): the tier
     periods when tier scopes are wanted (a case's dated tier is then one hash join away;
     otherwise its tier is empty) and ``metric_cases``."""
-    case = case_model()
-    assert case is not None
-    figure = case._meta.get_field("figures").related_model
     kinds = {scope_kind(s) for s, _ in wanted} if wanted is not None else set(SCOPE_KINDS)
     tier = tiers.tier_column("m") if "tier" in kinds else None
     where, params = _sql_scope_filter(
@@ -643,7 +595,7 @@ def _metrics_sql(wanted: set[Slice] | None) -> tuple[str, list[Any], str]:
     cases = _CASES_SQL.format(
         tier=tier or "''",
         tier_join=tiers.periods_join(member_id="c.member_id", year="c.year") if tier else "",
-        case=case._meta.db_table,
+        case=Case._meta.db_table,
         member=Member._meta.db_table,
         country=Country._meta.db_table,
         chapter=Chapter._meta.db_table,
@@ -652,7 +604,7 @@ def _metrics_sql(wanted: set[Slice] | None) -> tuple[str, list[Any], str]:
     slice_pg = wanted is not None and connection.vendor == "postgresql"  # SQLite: no LATERAL
     figures = _FIGURES_OF_CASES if slice_pg else _FIGURES_ALL
     sql = _METRICS_SQL.format(
-        figures=figures.format(figure=figure._meta.db_table),
+        figures=figures.format(figure=CaseFigure._meta.db_table),
         payback=PAYBACK,
         resource=", ".join(f"'{k}'" for k in RESOURCE_KINDS),
     )
@@ -661,9 +613,7 @@ def _metrics_sql(wanted: set[Slice] | None) -> tuple[str, list[Any], str]:
     return sql, params, ctes
 
 
-def _case_distributions(
-    case: Any, years: set[int] | None, wanted: set[Slice] | None
-) -> dict[Key, Row]:
+def _case_distributions(wanted: set[Slice] | None) -> dict[Key, Row]:
     sql, params, ctes = _metrics_sql(wanted)
     kinds = {scope_kind(s) for s, _ in wanted} if wanted is not None else set(SCOPE_KINDS)
     if connection.vendor == "postgresql":

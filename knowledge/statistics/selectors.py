@@ -13,17 +13,25 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Min, Q, QuerySet
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Max, Min, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chapters.models import Chapter, Country
 from knowledge.catalogue.models import Indicator
+from knowledge.evidence.models.cases import Case
 from knowledge.evidence.models.reports import ACTIVITY_FIELDS, AnnualReport
 from knowledge.evidence.models.review import ReviewStatus
-from knowledge.statistics import policies, rollups, tiers
+from knowledge.evidence.selectors.cases import cases_visible_to
+from knowledge.evidence.selectors.reports import reports_visible_to
+from knowledge.statistics import policies, rollups
 from knowledge.statistics.models import Statistic, StatisticSlice
-from members.models import Tier
+from members.growth import network_growth
+from members.models import Member, StatusChange, Tier, TierChange
 
 MIN_ENTERPRISES = 3
 
@@ -351,56 +359,27 @@ def scope_index() -> dict[str, list[tuple[str, str]]]:
 # --- drill-down ---------------------------------------------------------------------------
 
 
-def _report_scope_q(scope: str) -> Q:
-    kind, value = rollups.scope_kind(scope), rollups.scope_value(scope)
-    return {
-        "global": Q(),
-        "chapter": Q(member__country__chapter__slug=value),
-        "country": Q(member__country_id=value),
-        "tier": Q(dated_tier=value),
-        "sector": Q(pk__in=[]),
-    }[kind]
-
-
-def _case_scope_q(scope: str) -> Q:
-    kind, value = rollups.scope_kind(scope), rollups.scope_value(scope)
-    return {
-        "global": Q(),
-        "chapter": Q(country__chapter__slug=value),
-        "country": Q(country_id=value),
-        "tier": Q(dated_tier=value),
-        "sector": Q(sector__startswith=value),
-    }[kind]
-
-
 def drilldown(*, actor: Any, scope: str, year: int) -> dict[str, Any]:
     """The approved reports and cases behind the figures of ``scope`` in ``year``, each through
     its own selector: reports are network data (the public sees the statistics only, with small
     cells suppressed), and the case library keeps its visibility rules and enterprise names.
     A tier's items are those whose member held the tier on 31 December of ``year`` (the dated
-    tier the figures are computed with), not the member's tier today."""
-    from knowledge.evidence.selectors.reports import reports_visible_to
-
-    dated_tier = tiers.tier_at_year_end("member", year)
+    tier the figures are computed with), not the member's tier today: the items of a cell are
+    those its figures are computed from (:func:`~knowledge.statistics.rollups.scope_q`)."""
+    cell = {(scope, year)}
     reports = list(
         reports_visible_to(actor=actor)
         .filter(status=ReviewStatus.APPROVED, year=year)
-        .alias(dated_tier=dated_tier)
-        .filter(_report_scope_q(scope))
+        .filter(rollups.scope_q(cell, item="report"))
         .select_related("member__country")
         .order_by("member__name")
     )
-    cases: list[Any] = []
-    if rollups.case_model() is not None:
-        from knowledge.evidence.selectors.cases import cases_visible_to
-
-        cases = list(
-            cases_visible_to(actor=actor)
-            .filter(status=ReviewStatus.APPROVED, year=year)
-            .alias(dated_tier=dated_tier)
-            .filter(_case_scope_q(scope))
-            .order_by("title")
-        )
+    cases = list(
+        cases_visible_to(actor=actor)
+        .filter(status=ReviewStatus.APPROVED, year=year)
+        .filter(rollups.scope_q(cell, item="case"))
+        .order_by("title")
+    )
     return {"reports": reports, "cases": cases, "activity_fields": ACTIVITY_FIELDS}
 
 
@@ -423,11 +402,6 @@ def dashboard_version() -> str:
     members with their tier and status histories (network growth) — and the date. Anything
     cached under it is current; what it does not cover (a renamed indicator or chapter) is
     picked up when the cache entry expires (:data:`DASHBOARD_CACHE_SECONDS`)."""
-    from django.db import connection
-    from django.utils import timezone
-
-    from members.models import Member, StatusChange, TierChange
-
     tables = {
         "slice": StatisticSlice._meta.db_table,
         "member": Member._meta.db_table,
@@ -446,10 +420,6 @@ def growth(*, version: str | None = None) -> list[dict[str, Any]]:
     """Network growth by year (computed by the members app from the tier and status histories
     and the approved reports). It walks every member for every year, so it is cached under
     :func:`dashboard_version`, which changes whenever one of its inputs does."""
-    from django.core.cache import cache
-
-    from members.growth import network_growth
-
     key = f"knowledge:growth:{version or dashboard_version()}"
     rows = cache.get(key)
     if rows is None:
@@ -465,8 +435,6 @@ def failing_slices(*, actor: Any) -> list[dict[str, Any]]:
     """The slices whose recompute fails, oldest failure first, for the secretariat: each with
     its error, when it first and last failed, and its suspect items (approved reports and cases
     changed since the slice last computed) with their pages. Three queries, however many."""
-    from django.urls import reverse
-
     policies.authorize(actor, "statistic_slice", "view_failures")
     slices = list(
         StatisticSlice.objects.filter(failed_since__isnull=False).order_by(
@@ -484,9 +452,8 @@ def failing_slices(*, actor: Any) -> list[dict[str, Any]]:
         ).values_list("pk", "year", "member__slug", "member__name"):
             url = reverse("knowledge:report-detail", kwargs={"slug": slug, "year": year})
             links[("report", pk)] = (f"{name} — {year}", url)
-    case = rollups.case_model()
-    if case is not None and wanted["case"]:
-        for pk, public_id, title in case.objects.filter(pk__in=wanted["case"]).values_list(
+    if wanted["case"]:
+        for pk, public_id, title in Case.objects.filter(pk__in=wanted["case"]).values_list(
             "pk", "public_id", "title"
         ):
             url = reverse("knowledge:case-detail", kwargs={"public_id": public_id})

@@ -1,15 +1,16 @@
 """Writes of statistics: slices replaced from source, the full rebuild, staleness markers.
 
 Every write replaces whole slices inside one transaction, after locking the slices' rows in
-:class:`~knowledge.models.StatisticSlice` (``SELECT … FOR UPDATE``, always in the same order so
-two runs never deadlock). So one computation per slice runs at a time, a run that dies half-way
-leaves the previous rows, and running anything twice, or two at once, gives identical rows.
+:class:`~knowledge.statistics.models.StatisticSlice` (``SELECT … FOR UPDATE``, always in the
+same order so two runs never deadlock). So one computation per slice runs at a time, a run
+that dies half-way leaves the previous rows, and running anything twice, or two at once, gives
+identical rows.
 
 One poison slice never holds the others back: the slices of a run are written together in a
 savepoint, and when that fails, each in a savepoint of its own. A slice that fails alone keeps
 its previous rows, stays stale, and has the failure recorded on its
-:class:`~knowledge.models.StatisticSlice` row (shown on ``/healthz`` and to the secretariat)
-until a run computes it again.
+:class:`~knowledge.statistics.models.StatisticSlice` row (shown on ``/healthz`` and to the
+secretariat) until a run computes it again.
 
 A slice marked stale whose recompute task was lost (the broker was down when it was enqueued, a
 worker died with it) is recomputed by the sweep (:func:`statistics_sweep_stale`, every few

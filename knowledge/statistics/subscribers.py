@@ -35,11 +35,13 @@ from django.db.models import Q
 from chapters.events import CountryChapterChanged
 from knowledge.catalogue.events import ExchangeRateChanged, IndicatorUnitChanged
 from knowledge.evidence.events import ReviewedItemChanged
+from knowledge.evidence.models.cases import Case
 from knowledge.evidence.models.reports import AnnualReport
 from knowledge.evidence.models.review import ReviewAction, ReviewStatus
 from knowledge.statistics import rollups
 from knowledge.statistics.models import Statistic
 from knowledge.statistics.services import statistics_mark_dirty
+from knowledge.statistics.tasks import recompute_statistics
 from members.events import MemberCountryChanged, MemberTierChanged
 from members.models import Tier, TierChange
 from recpnet import events
@@ -53,8 +55,6 @@ ROLLUP_ACTIONS = frozenset({ReviewAction.APPROVE, ReviewAction.REOPEN})
 def enqueue_recompute(slices: list[rollups.Slice]) -> None:
     """Send the recompute of ``slices`` to the workers. A broker that does not answer is logged,
     not raised: the slices stay marked stale and the sweep recomputes them."""
-    from knowledge.statistics.tasks import recompute_statistics
-
     try:
         recompute_statistics.apply_async(
             args=([list(s) for s in slices],),
@@ -80,7 +80,7 @@ def on_review(event: ReviewedItemChanged) -> None:
     item = event.item
     if isinstance(item, AnnualReport):
         mark_stale(rollups.slices_for_report(item))
-    else:
+    elif isinstance(item, Case):
         mark_stale(rollups.slices_for_case(item))
 
 
@@ -89,19 +89,17 @@ def _approved_reports() -> Any:
 
 
 def _approved_cases() -> Any:
-    case = rollups.case_model()
-    return None if case is None else case.objects.filter(status=ReviewStatus.APPROVED).order_by()
+    return Case.objects.filter(status=ReviewStatus.APPROVED).order_by()
 
 
 def _years(qs: Any) -> set[int]:
-    return set() if qs is None else set(qs.values_list("year", flat=True).distinct())
+    return set(qs.values_list("year", flat=True).distinct())
 
 
 def tier_change_slices(event: MemberTierChanged) -> list[rollups.Slice]:
     member_id = event.member_id
-    cases = _approved_cases()
     years = _years(_approved_reports().filter(member_id=member_id))
-    years |= _years(None if cases is None else cases.filter(member_id=member_id))
+    years |= _years(_approved_cases().filter(member_id=member_id))
     if not years:
         return []  # a new member (admitted, created): nothing of it counts yet
     earlier = TierChange.objects.filter(member_id=member_id, effective_on__lt=event.effective_on)
@@ -124,9 +122,8 @@ def country_change_slices(event: MemberCountryChanged) -> list[rollups.Slice]:
 
 
 def chapter_change_slices(event: CountryChapterChanged) -> list[rollups.Slice]:
-    cases = _approved_cases()
     years = _years(_approved_reports().filter(member__country_id=event.country))
-    years |= _years(None if cases is None else cases.filter(country_id=event.country))
+    years |= _years(_approved_cases().filter(country_id=event.country))
     scopes = {f"chapter:{slug}" for slug in (event.old_chapter, event.new_chapter) if slug}
     return sorted((scope, year) for year in years for scope in scopes)
 
@@ -138,17 +135,13 @@ def exchange_rate_slices(event: ExchangeRateChanged) -> list[rollups.Slice]:
         .values_list("member_id", "year", "member__country_id")
         .distinct()
     )
-    cases = _approved_cases()
-    case_items: Any = []
-    if cases is not None:
-        case_items = (
-            cases.filter(year=event.year)
-            .filter(
-                Q(investment_currency=event.currency) | Q(annual_savings_currency=event.currency)
-            )
-            .values_list("member_id", "year", "country_id", "sector")
-            .distinct()
-        )
+    case_items = (
+        _approved_cases()
+        .filter(year=event.year)
+        .filter(Q(investment_currency=event.currency) | Q(annual_savings_currency=event.currency))
+        .values_list("member_id", "year", "country_id", "sector")
+        .distinct()
+    )
     return sorted(rollups.item_slices(reports, case_items))
 
 

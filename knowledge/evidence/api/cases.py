@@ -171,7 +171,7 @@ class CaseFilter(django_filters.FilterSet):
         return qs.filter(themes__icontains=f'"{value}"')
 
     def filter_q(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        return selectors._search(qs, value)
+        return selectors.cases_search(qs, value)
 
 
 # Service field names → the API's (DESIGN.md "API v1").

@@ -25,7 +25,7 @@ from knowledge.catalogue import units
 from knowledge.catalogue.models import ExchangeRate, Indicator
 from knowledge.catalogue.rate_demand import MissingRate
 from knowledge.catalogue.selectors import missing_rates_among
-from knowledge.evidence import policies
+from knowledge.evidence import policies, review
 from knowledge.evidence.models.cases import (
     Case,
     CaseAttachment,
@@ -33,7 +33,7 @@ from knowledge.evidence.models.cases import (
     CaseImportJob,
 )
 from knowledge.evidence.models.reports import AnnualReport, ReportImpact
-from knowledge.evidence.models.review import ReviewStatus
+from knowledge.evidence.models.review import ReviewStatus, Transition
 from members.models import Member
 from members.selectors import member_get_for_user, member_workspace_get
 
@@ -45,7 +45,7 @@ def _base() -> QuerySet[Case]:
 
 
 def cases_visible_to(*, actor: Any) -> QuerySet[Case]:
-    return policies.filter(_base(), actor, "case", "view")
+    return policies.filter_allowed(_base(), actor, "case", "view")
 
 
 def sees_enterprise_names(*, actor: Any) -> bool:
@@ -96,11 +96,13 @@ def _apply_filters(qs: QuerySet[Case], filters: dict[str, Any]) -> QuerySet[Case
     if filters.get("member"):
         qs = qs.filter(member__slug=filters["member"])
     if filters.get("q"):
-        qs = _search(qs, str(filters["q"]))
+        qs = cases_search(qs, str(filters["q"]))
     return qs
 
 
-def _search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
+def cases_search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
+    """The cases of ``qs`` matching the full-text query ``q`` (PostgreSQL's search vector; on
+    SQLite every word in the title or summary); a blank ``q`` leaves ``qs`` as it is."""
     q = q.strip()[:200]
     if not q:
         return qs
@@ -117,7 +119,9 @@ def _search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
 def library_visible(*, actor: Any) -> QuerySet[Case]:
     """Approved cases the actor may see: public ones for everyone, network-only ones for the
     network (and their own member's)."""
-    return policies.filter(_base().filter(status=ReviewStatus.APPROVED), actor, "case", "view")
+    return policies.filter_allowed(
+        _base().filter(status=ReviewStatus.APPROVED), actor, "case", "view"
+    )
 
 
 def library(
@@ -153,7 +157,7 @@ def member_cases(*, actor: Any, slug: str) -> tuple[Member, QuerySet[Case], str 
     those the actor may see — its staff all, the secretariat all but drafts. Returns the
     member, the cases and the actor's role (None: secretariat)."""
     member, role = member_workspace_get(actor=actor, slug=slug)
-    qs = policies.filter(_base().filter(member=member), actor, "case", "view")
+    qs = policies.filter_allowed(_base().filter(member=member), actor, "case", "view")
     return member, qs.order_by("status", "-updated_at"), role
 
 
@@ -172,27 +176,9 @@ def status_counts(qs: QuerySet[Case]) -> dict[str, int]:
     return {s.value: counts.get(s.value, 0) for s in ReviewStatus}
 
 
-def return_comments(*, cases: Iterable[Case]) -> dict[int, Any]:
+def return_comments(*, cases: Iterable[Case]) -> dict[int, Transition]:
     """The latest return/reopen comment of each returned case (one query)."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from knowledge.evidence.models.review import ReviewAction, Transition
-
-    ids = [c.pk for c in cases if c.status == ReviewStatus.RETURNED]
-    if not ids:
-        return {}
-    latest: dict[int, Any] = {}
-    for t in (
-        Transition.objects.filter(
-            content_type=ContentType.objects.get_for_model(Case),
-            object_id__in=ids,
-            action__in=(ReviewAction.RETURN, ReviewAction.REOPEN),
-        )
-        .select_related("actor")
-        .order_by("at", "pk")
-    ):
-        latest[t.object_id] = t
-    return latest
+    return review.last_return_comments(c for c in cases if c.status == ReviewStatus.RETURNED)
 
 
 def import_job_get(*, actor: Any, public_id: Any) -> CaseImportJob:
@@ -209,7 +195,7 @@ def review_queue(*, actor: Any, status: str = ReviewStatus.SUBMITTED) -> QuerySe
     secretariat: all), never their own member's (conflict of interest). Anyone who reviews
     nothing: 403."""
     policies.require(actor, "case", "review_queue")
-    qs = policies.filter(_base(), actor, "case", "review")
+    qs = policies.filter_allowed(_base(), actor, "case", "review")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("submitted_at", "pk")

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from knowledge.catalogue import units
 from knowledge.catalogue.selectors import missing_rates_among
-from knowledge.evidence import policies
+from knowledge.evidence import policies, review
 from knowledge.evidence.deadlines import report_due
 from knowledge.evidence.models.cases import Case
 from knowledge.evidence.models.reports import AnnualReport
-from knowledge.evidence.models.review import ReviewAction, ReviewStatus, Transition
+from knowledge.evidence.models.review import ReviewStatus, Transition
 from members.models import Member
 from members.selectors import member_get_for_user
 
@@ -33,7 +33,7 @@ def reports_visible_to(*, actor: Any) -> QuerySet[AnnualReport]:
     the secretariat: the public sees only the statistics, with small cells suppressed); all of
     a member's reports for its staff; everything that has left draft for the secretariat, and
     for a coordinator within their chapters."""
-    return policies.filter(_base(), actor, "report", "view")
+    return policies.filter_allowed(_base(), actor, "report", "view")
 
 
 def report_get_for_user(*, actor: Any, report_id: Any) -> AnnualReport:
@@ -72,23 +72,7 @@ def report_with_impacts(*, report: AnnualReport) -> AnnualReport:
 
 def last_comments(reports: Iterable[AnnualReport]) -> dict[int, Transition]:
     """The latest return/reopen comment of each report (one query)."""
-    from django.contrib.contenttypes.models import ContentType
-
-    ids = [r.pk for r in reports]
-    if not ids:
-        return {}
-    out: dict[int, Transition] = {}
-    for t in (
-        Transition.objects.filter(
-            content_type=ContentType.objects.get_for_model(AnnualReport),
-            object_id__in=ids,
-            action__in=(ReviewAction.RETURN, ReviewAction.REOPEN),
-        )
-        .select_related("actor")
-        .order_by("at", "pk")
-    ):
-        out[t.object_id] = t
-    return out
+    return review.last_return_comments(reports)
 
 
 @dataclass
@@ -110,7 +94,9 @@ def member_reports_workspace(*, actor: Any, member: Member) -> Workspace:
     ``members.selectors.member_workspace_get``: its staff see all, the secretariat everything
     but the member's drafts)."""
     due_year, deadline = report_due()
-    qs = policies.filter(AnnualReport.objects.filter(member=member), actor, "report", "view")
+    qs = policies.filter_allowed(
+        AnnualReport.objects.filter(member=member), actor, "report", "view"
+    )
     reports = list(qs.order_by("-year"))
     by_status: dict[str, list[AnnualReport]] = defaultdict(list)
     for r in reports:
@@ -136,7 +122,9 @@ def report_review_queue(*, actor: Any) -> tuple[list[AnnualReport], dict[str, in
     """Submitted reports the actor reviews (their chapters; the secretariat: all; never their
     own member's), oldest first, with counts by chapter. 403 for users who review nothing."""
     policies.require(actor, "report", "review_queue")
-    qs = policies.filter(_base().filter(status=ReviewStatus.SUBMITTED), actor, "report", "review")
+    qs = policies.filter_allowed(
+        _base().filter(status=ReviewStatus.SUBMITTED), actor, "report", "review"
+    )
     items = list(qs.order_by("submitted_at", "pk"))
     now = timezone.now()
     for item in items:

@@ -1,10 +1,13 @@
-"""Every write to cases: create, update, the review actions (through ``knowledge.review``),
-attachments and bulk imports (exchange rates are the catalogue's).
+"""Every write to cases: create, update, the review actions (through
+``knowledge.evidence.review``), attachments and bulk imports (exchange rates are the
+catalogue's).
 
-Each public function is keyword-only, checks the actor's right to act (the evidence rulebook,
-``knowledge.evidence.policies``: 404 for what the actor may not see, 403 for what it sees),
-validates with messages that name the field, writes in one transaction and leaves side effects
-(emails, tasks) to ``on_commit``.
+Each public function that takes an actor is keyword-only, checks the actor's right to act (the
+evidence rulebook, ``knowledge.evidence.policies``: 404 for what the actor may not see, 403 for
+what it sees), validates with messages that name the field, writes in one transaction and
+leaves side effects (emails, tasks) to ``on_commit``. The building blocks without an actor
+(:func:`case_build`, :func:`case_save_draft`, :func:`case_refresh_search_vector`,
+:func:`case_check_submittable`) check nothing: their callers have.
 """
 
 from __future__ import annotations
@@ -237,7 +240,7 @@ def _apply_fields(case: Case, fields: Mapping[str, Any], errors: _Errors) -> Non
 
 def _money_to_usd(case: Case, *, strict: bool, errors: _Errors) -> None:
     """Fill the USD values. A missing rate is allowed in a draft (the USD value stays empty;
-    :func:`~knowledge.selectors.cases.case_rate_warning` says so at save time) and blocks
+    :func:`~knowledge.evidence.selectors.cases.case_rate_warning` says so at save time) and blocks
     submission (``strict``)."""
     missing: dict[tuple[str, int], str] = {}
     for prefix in MONEY_PREFIXES:
@@ -410,9 +413,11 @@ def case_build(
     return CaseDraft(case=case, impacts=built_impacts, figures=built_figures)
 
 
-def _save_draft(draft: CaseDraft, *, actor: Any = None) -> Case:
-    """Write a built case and replace its impacts/figures; every row's history is attributed
-    to ``actor`` (needed where there is no request, e.g. an import run by the worker)."""
+def case_save_draft(*, draft: CaseDraft, actor: Any = None) -> Case:
+    """Write a case built by :func:`case_build` and replace its impacts/figures; every row's
+    history is attributed to ``actor`` (needed where there is no request, e.g. an import run
+    by the worker). It checks nothing: its callers have (:func:`case_create`,
+    :func:`case_update`, the import) or write for the secretariat (the demo loader)."""
     case = draft.case
     with history_user(actor, case):
         case.save()
@@ -432,11 +437,13 @@ def _save_draft(draft: CaseDraft, *, actor: Any = None) -> Case:
             figure.case = case
             with history_user(actor, figure):
                 figure.save()
-    _refresh_search_vector(case)
+    case_refresh_search_vector(case=case)
     return case
 
 
-def _refresh_search_vector(case: Case) -> None:
+def case_refresh_search_vector(*, case: Case) -> None:
+    """Recompute the case's full-text search vector from its title and summary (PostgreSQL
+    only; elsewhere the search reads the text itself)."""
     if connection.vendor != "postgresql":
         return
     from django.contrib.postgres.search import SearchVector
@@ -460,7 +467,7 @@ def case_create(
     policies.require(actor, "member", "create_case", member)
     draft = case_build(member=member, fields=fields, impacts=impacts or [], figures=figures or [])
     draft.case.created_by = actor
-    return _save_draft(draft, actor=actor)
+    return case_save_draft(draft=draft, actor=actor)
 
 
 def case_check_can_edit(*, actor: Any, case: Case) -> None:
@@ -513,7 +520,7 @@ def case_update(
     # The review's claim (a conditional UPDATE on the version read above): an edit or a
     # submission that came in meanwhile makes this one a conflict, never a lost update.
     draft.case.version = review.claim_edit(item=current, expected_version=read_version)
-    return _save_draft(draft, actor=actor)
+    return case_save_draft(draft=draft, actor=actor)
 
 
 def _snapshot(
@@ -834,7 +841,7 @@ def _import_execute(job: CaseImportJob) -> None:
         for row, draft in zip(rows, drafts, strict=True):
             draft.case.created_by = job.created_by
             try:
-                _save_draft(draft, actor=job.created_by)
+                case_save_draft(draft=draft, actor=job.created_by)
             except Exception as exc:
                 raise _RowFailed(row.number) from exc
         # Done in the transaction of the writes: the cases exist exactly when the job says so.

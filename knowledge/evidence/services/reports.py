@@ -23,7 +23,7 @@ from simple_history.utils import bulk_create_with_history
 
 from knowledge.catalogue import units
 from knowledge.catalogue.models import Indicator, IndicatorCategory
-from knowledge.evidence import policies, reminders, review
+from knowledge.evidence import notifications, policies, reminders, review
 from knowledge.evidence.deadlines import report_due
 from knowledge.evidence.models.cases import Case, CaseImpact
 from knowledge.evidence.models.reports import (
@@ -32,7 +32,7 @@ from knowledge.evidence.models.reports import (
     ReportImpact,
 )
 from knowledge.evidence.models.review import ReviewStatus
-from members.models import Member, Membership, Status
+from members.models import Member, Status
 from recpnet import bounds
 from recpnet.exceptions import ConflictError
 from recpnet.history import history_user, record_change
@@ -485,17 +485,9 @@ def _deadline_reminders_due(today: dt.date) -> Iterator[reminders.Due]:
         yield reminders.Due(
             key=f"{member.pk}/{year}",
             stage=stage,
-            to=partial(_staff_emails, member),
+            to=partial(notifications.emails_of, review.member_staff(member)),  # read when sent
             context={"member": member, "year": year, "deadline": deadline, "days_left": days_left},
         )
-
-
-def _staff_emails(member: Member) -> list[str]:
-    return list(
-        Membership.objects.filter(member=member, user__is_active=True).values_list(
-            "user__email", flat=True
-        )
-    )
 
 
 REPORT_DEADLINE = reminders.register(

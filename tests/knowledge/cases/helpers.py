@@ -8,7 +8,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from knowledge.evidence.services.cases import _refresh_search_vector
+from knowledge.evidence.services.cases import case_refresh_search_vector
 from knowledge.models import Case, CaseAttachment, CaseImportJob, ExchangeRate, ReviewStatus
 from members.models import Member
 
@@ -35,7 +35,7 @@ def make_case(member: Member, *, status: str = ReviewStatus.DRAFT, **extra: Any)
     if status == ReviewStatus.APPROVED:
         fields.setdefault("approved_at", timezone.now())
     case = Case.objects.create(**fields)
-    _refresh_search_vector(case)
+    case_refresh_search_vector(case=case)
     return case
 
 
