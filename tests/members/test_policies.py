@@ -267,14 +267,16 @@ PAIRS = (
 
 @pytest.mark.parametrize("status", [Status.ACTIVE, Status.SUSPENDED])
 @pytest.mark.parametrize(
-    ("page", "page_method", "page_data", "api", "api_method", "api_data"),
+    # Not "page": that name is pytest-playwright's browser fixture, which would make this a
+    # browser test (reordered among them, after transactional tests had emptied the tables).
+    ("page_name", "page_method", "page_data", "api", "api_method", "api_data"),
     PAIRS,
     ids=[p[0] for p in PAIRS],
 )
 def test_pages_and_api_give_the_same_status(
     tenancy: Any,
     status: str,
-    page: str,
+    page_name: str,
     page_method: str,
     page_data: dict[str, Any],
     api: str,
@@ -283,7 +285,7 @@ def test_pages_and_api_give_the_same_status(
 ) -> None:
     Member.objects.filter(pk=tenancy.member_a.pk).update(status=status)
     slug = tenancy.member_a.slug
-    page_url = reverse(page, args=[slug])
+    page_url = reverse(page_name, args=[slug])
     api_url = api.format(slug=slug)
     got = {
         role: (
