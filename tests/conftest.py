@@ -42,6 +42,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     is_pg = connection.vendor == "postgresql"
     for item in items:
+        # pytest-playwright's ``page`` fixture turns any test that names it into a browser
+        # test, reordered among them (after the transactional tests have flushed the
+        # reference data): only tests marked ``browser`` may use it.
+        if "page" in getattr(item, "fixturenames", ()) and "browser" not in item.keywords:
+            raise pytest.UsageError(
+                f"{item.nodeid} uses the fixture or parameter 'page' but is not marked browser"
+            )
         # A transactional test ends with a flush, which would also delete the reference data
         # loaded by data migrations (chapters, countries, indicators, thresholds); restore it.
         marker = item.get_closest_marker("django_db")
