@@ -114,3 +114,34 @@ def test_a_lapse_by_the_nightly_job_is_in_the_member_history(tenancy) -> None:
     assert ("status", Status.ACTIVE, Status.LAPSED) in {
         (c.field, c.old, c.new) for c in delta.changes
     }
+
+
+def test_figures_typed_into_a_draft_stay_out_of_the_change_history(tenancy) -> None:
+    """The case's status when a figure was changed decides, not its status now: a value typed
+    into a draft and replaced before submitting is never shown, one changed once the case was
+    returned is."""
+    case = make_case(tenancy.member_a)
+
+    def impacts(value: str) -> None:
+        case_services.case_update(
+            actor=tenancy.staff_a,
+            case=Case.objects.get(pk=case.pk),
+            fields={},
+            impacts=[{"indicator": "energy_saved", "value": value, "unit": "MWh"}],
+        )
+
+    impacts("777")  # a slip, corrected before anyone saw it
+    impacts("5")
+    case_services.case_submit(actor=tenancy.staff_a, case=Case.objects.get(pk=case.pk))
+
+    def shown() -> list[str]:
+        return [
+            c.what for c in change_history(actor=tenancy.secretariat) if c.kind == "Case impact"
+        ]
+
+    assert shown() == []  # every figure change so far was made in the draft
+    case_services.case_return(
+        actor=tenancy.coordinator_a, case=Case.objects.get(pk=case.pk), comment="Check it"
+    )
+    impacts("6")  # the submitted 5 is replaced while returned: both rows are shown
+    assert sorted(w.split()[1] for w in shown()) == ["5.000000", "6.000000"]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -358,6 +358,16 @@ class Change:
     link: str
 
 
+def _case_status_at_change() -> Subquery:
+    """The status of a history row's case at the time of that row: the case's latest
+    historical record made at or before it."""
+    return Subquery(
+        Case.history.filter(id=OuterRef("case_id"), history_date__lte=OuterRef("history_date"))
+        .order_by("-history_date", "-history_id")
+        .values("status")[:1]
+    )
+
+
 def change_history(*, actor: Any, limit: int = 200) -> list[Change]:
     """Who changed what and when in cases, impacts, annual reports, indicators and exchange
     rates (secretariat only). Constant in queries: one per history table."""
@@ -376,7 +386,11 @@ def change_history(*, actor: Any, limit: int = 200) -> list[Change]:
         ),
         (
             str(_("Case impact")),
-            CaseImpact.history.exclude(case__status=ReviewStatus.DRAFT)
+            # A figure typed into a draft (and perhaps deleted before submitting) stays the
+            # member's: the case's status *when the change was made* decides, not its status now.
+            CaseImpact.history.annotate(case_status_then=_case_status_at_change())
+            .exclude(case_status_then=ReviewStatus.DRAFT)
+            .exclude(case_status_then__isnull=True)
             .select_related("history_user")
             .order_by("-history_date")[:limit],
             lambda h: (f"{h.indicator_id} {h.value} {h.unit} (case #{h.case_id})", ""),
