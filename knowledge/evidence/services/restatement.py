@@ -9,8 +9,10 @@ events) recompute from restated figures. What the member typed (amount, currency
 is never touched; an item's version and history are not changed by a restatement, which is the
 catalogue's change, recorded in the catalogue's history.
 
-A rate that is removed leaves its figures without a USD value, as in a draft saved before the
-rate existed: the item lists it as a missing rate, and the statistics leave it out.
+A rate under which a recorded amount would leave the declared USD range is refused, naming
+the amount, on the rate's ``usd_per_unit``. A rate that is removed leaves its figures without a
+USD value, as in a draft saved before the rate existed: the item lists it as a missing rate, and
+the statistics leave it out.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from knowledge.catalogue.events import ExchangeRateChanged, IndicatorUnitChanged
 from knowledge.catalogue.models import Indicator
 from knowledge.evidence.models.cases import MONEY_PREFIXES, Case, CaseImpact
 from knowledge.evidence.models.reports import ReportImpact
+from recpnet.numbers import plain
 
 
 def _usd_or_none(*, amount: Decimal, currency: str, year: int) -> Decimal | None:
@@ -33,6 +36,21 @@ def _usd_or_none(*, amount: Decimal, currency: str, year: int) -> Decimal | None
         return units.to_usd(amount=amount, currency=currency, year=year)
     except units.MissingRate:
         return None
+    except ValidationError as exc:  # the converted amount is past the declared USD range
+        raise ValidationError(
+            {
+                "usd_per_unit": _(
+                    "At this rate, an amount of %(amount)s %(currency)s recorded for %(year)s "
+                    "would be out of range in USD (%(why)s)."
+                )
+                % {
+                    "amount": plain(amount),
+                    "currency": currency,
+                    "year": year,
+                    "why": " ".join(exc.messages),
+                }
+            }
+        ) from exc
 
 
 def restate_money(event: ExchangeRateChanged) -> int:

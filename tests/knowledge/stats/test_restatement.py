@@ -178,3 +178,20 @@ def test_the_admin_shows_a_refused_unit_change_on_the_form(tenancy):
     assert response.status_code == 200
     assert "does not convert to" in response.content.decode()
     assert Indicator.objects.get(pk=indicator.pk).unit == "MWh/yr"
+
+
+def test_a_rate_that_would_put_a_figure_out_of_range_is_refused_on_the_rate(tenancy, client):
+    _set_rate(tenancy, "1.3")
+    report = make_report(
+        tenancy, impacts=[{"indicator": "investment", "value": "100000000000", "unit": "EUR"}]
+    )
+    client.force_login(tenancy.secretariat)
+    response = client.post(
+        reverse("knowledge:catalogue"),
+        {"currency": "EUR", "year": 2014, "usd_per_unit": "100", "source": "ECB", "confirm": "on"},
+    )
+    assert response.status_code == 400  # the form again, the refusal on the rate
+    assert "would be out of range in USD" in response.content.decode()
+    assert ExchangeRate.objects.get(currency="EUR", year=2014).usd_per_unit == Decimal("1.3")
+    impact = ReportImpact.objects.get(report=report, indicator__code="investment")
+    assert impact.stored_value == Decimal("130000000000")
