@@ -1,5 +1,6 @@
 """API base classes shared by every app: deny-by-default permission, the selector-backed
-queryset hook, one JSON error format, pagination, and token log-in.
+queryset hook, one JSON error format, pagination, and token log-in (:mod:`recpnet.tokens`;
+authentication and its second-factor rule in :mod:`recpnet.auth`).
 
 Error format (every non-2xx answer)::
 
@@ -29,6 +30,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from recpnet import bounds
+from recpnet.addresses import client_address
 from recpnet.exceptions import ConflictError
 from recpnet.permissions import (  # noqa: F401 - re-exported for endpoints
     Authenticated,
@@ -37,7 +39,6 @@ from recpnet.permissions import (  # noqa: F401 - re-exported for endpoints
     ReadForAllWriteAuthenticated,
     ReadOnlyForAll,
 )
-from recpnet.services import api_token_issue
 
 
 class ScopedAPIMixin(GenericAPIView):  # type: ignore[type-arg]
@@ -65,14 +66,6 @@ class ScopedAPIMixin(GenericAPIView):  # type: ignore[type-arg]
 
     def scoped_queryset(self) -> QuerySet[Any]:
         raise NotImplementedError
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        if request.method not in permissions.SAFE_METHODS:
-            from recpnet.mfa import has_mfa, mfa_required_message, needs_mfa
-
-            if needs_mfa(request.user) and not has_mfa(request.user):
-                raise exceptions.PermissionDenied(mfa_required_message(), code="mfa_required")
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.scoped_queryset()
@@ -188,9 +181,13 @@ ErrorSerializer = inline_serializer(
 
 
 class TokenThrottle(AnonRateThrottle):
-    """Log-in attempts per client address; only POSTs count."""
+    """Log-in attempts per client address (:func:`recpnet.addresses.client_address`, the same
+    address as allauth's limits and the security log); only POSTs count."""
 
     scope = "token"
+
+    def get_ident(self, request: Request) -> str:
+        return client_address(request._request) or "unknown"
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method != "POST":
@@ -205,33 +202,95 @@ class TokenRequestSerializer(serializers.Serializer[Any]):
         required=False,
         allow_blank=True,
         max_length=12,
-        help_text="The current code from the authenticator app, for accounts that use "
-        "two-factor authentication.",
+        help_text="The current code from the authenticator app (or an unused recovery code), "
+        "for accounts that use two-factor authentication.",
+    )
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="What the token is for (a device or a script); shown on the account's "
+        "security page.",
     )
 
 
+TOKEN_LIFECYCLE = """A token is one log-in: the same limits as the log-in page apply (failed
+attempts per account and per address, and per account for authenticator codes; the sixth
+failure within five minutes locks the account for both), and coordinators and the secretariat
+must give their authenticator code. The key is shown once and stored only as a hash. It
+expires (`expires`, UTC) and is listed on the account's security page (`/accounts/tokens/`),
+where it can be revoked; `DELETE /api/v1/auth/token/` revokes the token that authenticates
+the call. Every token of an account is revoked when its password, email address, two-factor
+settings or roles change, or when the account is deactivated. Send it as
+`Authorization: Token <key>`."""  # noqa: S105 - documentation, not a secret
+
+
 class TokenView(APIView):
-    """Exchange an email and password for an API token (``Authorization: Token <key>``)."""
+    """Exchange an email and password (and authenticator code) for an API token, or revoke the
+    token that authenticates the call."""
 
     permission_classes = [permissions.AllowAny]
-    authentication_classes = ()  # no session: no CSRF dance for a log-in call
     throttle_classes = [TokenThrottle]
 
+    def get_authenticators(self) -> list[Any]:
+        # Issuing reads no session (no CSRF dance for a log-in call); revoking reads the token
+        # being revoked, and a holder may always give one up.
+        from recpnet.auth import RevocationTokenAuthentication
+
+        if getattr(self.request, "method", None) == "DELETE":
+            return [RevocationTokenAuthentication()]
+        return []
+
     @extend_schema(
+        summary="Issue an API token (log in)",
+        description=TOKEN_LIFECYCLE,
         request=TokenRequestSerializer,
         responses={
-            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            200: inline_serializer(
+                "TokenResponse",
+                {
+                    "token": serializers.CharField(help_text="Shown this once."),
+                    "expires": serializers.DateTimeField(),
+                    "name": serializers.CharField(),
+                },
+            ),
             400: ErrorSerializer,
+            403: ErrorSerializer,
+            429: ErrorSerializer,
         },
         auth=[],
     )
     def post(self, request: Request) -> Response:
+        from recpnet.tokens import TooManyAttempts, token_issue
+
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key = api_token_issue(
-            request=request._request,
-            email=data.validated_data["email"],
-            password=data.validated_data["password"],
-            code=data.validated_data.get("code", ""),
-        )
-        return Response({"token": key})
+        try:
+            token, key = token_issue(
+                request=request._request,
+                email=data.validated_data["email"],
+                password=data.validated_data["password"],
+                code=data.validated_data.get("code", ""),
+                name=data.validated_data.get("name", ""),
+            )
+        except TooManyAttempts as exc:
+            raise exceptions.Throttled(detail=exc.message) from None
+        except DjangoPermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc), code="mfa_required") from None
+        return Response({"token": key, "expires": token.expiry, "name": token.name})
+
+    @extend_schema(
+        summary="Revoke this API token (log out)",
+        description="Revokes the token given in the `Authorization` header. " + TOKEN_LIFECYCLE,
+        request=None,
+        responses={204: None, 401: ErrorSerializer},
+    )
+    def delete(self, request: Request) -> Response:
+        from recpnet.tokens import token_revoke
+
+        from recpnet.models import ApiToken
+
+        if not isinstance(request.auth, ApiToken):
+            raise exceptions.NotAuthenticated()
+        token_revoke(request=request._request, actor=request.user, token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,4 +6,9 @@ class RecpnetConfig(AppConfig):
     verbose_name = "RECPnet Portal"
 
     def ready(self) -> None:
-        from recpnet import security  # noqa: F401 - connects the authentication signal receivers
+        from recpnet import (
+            security,  # noqa: F401 - connects the authentication signal receivers
+            tokens,
+        )
+
+        tokens.connect()

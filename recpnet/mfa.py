@@ -1,6 +1,6 @@
 """Two-factor authentication is required of the roles that act on other people's evidence:
 chapter coordinators and the secretariat. Until they have enrolled an authenticator app, pages
-send them to enrolment and the API refuses their writes (403)."""
+send them to enrolment and the API refuses them (403 ``mfa_required``, reads included)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from recpnet.roles import roles_for
 
 # Pages a user without MFA must still reach: log-in/out, enrolment itself, health, assets.
-# The API checks in its base class (recpnet.api.ScopedAPIMixin), after token authentication.
+# The API applies the same rule to every endpoint, reads included, as it authenticates the
+# caller (recpnet.auth), since a token is only known there.
 _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/")
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 
 class UserManager(BaseUserManager["User"]):
@@ -32,7 +33,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """A person who logs in. Roles come from data: the secretariat flag here, chapter
     coordinator assignments (chapters) and staff memberships of member organisations (members)."""
 
@@ -68,11 +69,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class SecurityEvent(models.Model):
-    """An authentication event or a denied access: who, from where, when (UTC)."""
+    """An authentication event or a denied access: who, from where, when (UTC).
+
+    Written on a connection of its own (:func:`recpnet.security.record`), so the user key has
+    no database constraint: the event must commit even while the user row it names is still
+    inside another, uncommitted transaction."""
 
     kind = models.CharField(_("kind"), max_length=40, db_index=True)
     user = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     email = models.CharField(_("email"), max_length=254, blank=True)
     address = models.CharField(_("client address"), max_length=64, blank=True)
@@ -86,3 +96,31 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.email or '-'}"
+
+
+class ApiToken(AbstractAuthToken):
+    """One API log-in (django-rest-knox): the key is shown once and stored only as a hash; it
+    expires, carries the name its holder gave it and is listed on the account's security page.
+    The services in :mod:`recpnet.tokens` issue and revoke tokens."""
+
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        blank=True,
+        help_text=_("The device or script this token is for."),
+    )
+    second_factor = models.BooleanField(
+        _("issued with a second factor"),
+        default=False,
+        help_text=_("The log-in that issued it gave an authenticator code."),
+    )
+    address = models.CharField(_("issued to address"), max_length=64, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created",)
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.token_key}… {self.name or '-'} ({self.user})"

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
 
 
@@ -62,6 +62,13 @@ def register_roles_provider(
         post_delete.connect(
             _forget_on_write, sender=model, dispatch_uid=f"roles-{model.__name__}-d"
         )
+        if any(f.name == "user" for f in model._meta.get_fields()):
+            # A role row (a staff membership, a coordinator assignment): changing or removing
+            # one ends what its holder's API tokens were issued for (recpnet.tokens).
+            uid = model.__name__
+            pre_save.connect(_role_before, sender=model, dispatch_uid=f"roles-{uid}-before")
+            post_save.connect(_role_after, sender=model, dispatch_uid=f"roles-{uid}-after")
+            post_delete.connect(_role_removed, sender=model, dispatch_uid=f"roles-{uid}-gone")
 
 
 def roles_for(*, actor: Any) -> ActorRoles:
@@ -93,6 +100,29 @@ def forget() -> None:
 
 def _forget_on_write(**kwargs: Any) -> None:
     forget()
+
+
+def _role_before(sender: Any, instance: Any, **kwargs: Any) -> None:
+    instance._role_before = (
+        sender._default_manager.filter(pk=instance.pk).values().first() if instance.pk else None
+    )
+
+
+def _role_after(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    from recpnet.tokens import role_changed
+
+    before = getattr(instance, "_role_before", None)
+    if created or not before:
+        return
+    now = {f.attname: getattr(instance, f.attname) for f in sender._meta.concrete_fields}
+    if any(before.get(name) != value for name, value in now.items()):
+        role_changed(user_id=before["user_id"], reason=f"{sender._meta.verbose_name} changed")
+
+
+def _role_removed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from recpnet.tokens import role_changed
+
+    role_changed(user_id=instance.user_id, reason=f"{sender._meta.verbose_name} removed")
 
 
 @contextmanager

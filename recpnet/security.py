@@ -1,43 +1,53 @@
 """Security events: every authentication event and every denied access, with time (UTC), user
 and client address — logged to the ``recpnet.security`` logger and kept as rows the secretariat
-can read in the admin."""
+can read in the admin.
+
+An event must outlive the request that caused it: a refused log-in is often answered by rolling
+back the request's transaction. So a row recorded while the caller is inside a transaction is
+written on a connection of its own that commits at once (PostgreSQL). SQLite, the single-process
+development default, allows one writer at a time: there the row joins the caller's transaction.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import user_logged_in, user_logged_out, user_login_failed
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.models.sql import InsertQuery
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
+from recpnet.addresses import client_address
+
 logger = logging.getLogger("recpnet.security")
 
-
-def client_address(request: HttpRequest | None) -> str:
-    if request is None:
-        return ""
-    # Behind the production proxy the first X-Forwarded-For hop is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip()[:64]
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+__all__ = ["client_address", "record"]
 
 
 def record(kind: str, *, request: HttpRequest | None, user: Any = None, detail: str = "") -> None:
+    """Keep one event. ``user`` is the account concerned (authenticated or not: a refused
+    log-in names the account it was refused for)."""
     from recpnet.models import SecurityEvent
 
-    actor = user if getattr(user, "is_authenticated", False) else None
-    email = getattr(user, "email", "") if actor else ""
-    event = SecurityEvent.objects.create(
+    actor = user if getattr(user, "pk", None) is not None else None
+    email = str(getattr(actor, "email", "") or "")
+    event = SecurityEvent(
         kind=kind,
-        user=actor,
+        user_id=actor.pk if actor is not None else None,
         email=email[:254],
         address=client_address(request),
         path=(request.get_full_path()[:500] if request is not None else ""),
         detail=detail[:500],
     )
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.in_atomic_block and connection.vendor == "postgresql":
+        _insert_committed(event)
+    else:
+        event.save()
     logger.info(
         "%s user=%s address=%s path=%s %s",
         kind,
@@ -46,6 +56,48 @@ def record(kind: str, *, request: HttpRequest | None, user: Any = None, detail: 
         event.path or "-",
         detail,
     )
+
+
+_own = threading.local()
+_opened: list[Any] = []
+
+
+def _own_connection() -> Any:
+    """This thread's connection of its own to the default database (autocommit)."""
+    own = getattr(_own, "connection", None)
+    if own is None:
+        own = connections.create_connection(DEFAULT_DB_ALIAS)
+        own.inc_thread_sharing()  # closable by close_own_connections() from any thread
+        _own.connection = own
+        _opened.append(own)
+    own.close_if_unusable_or_obsolete()
+    return own
+
+
+def close_own_connections() -> None:
+    """Close the security log's own connections (before the database is dropped or moved)."""
+    for own in _opened:
+        own.close()
+
+
+def _insert_committed(event: Any) -> None:
+    """Insert ``event`` on this thread's own connection, committed at once: the caller's
+    transaction, whatever becomes of it, cannot take the row with it. Should that connection
+    fail, the row joins the caller's transaction rather than being lost outright."""
+    model = type(event)
+    query = InsertQuery(model)
+    query.insert_values([f for f in model._meta.concrete_fields if not f.primary_key], [event])
+    try:
+        own = _own_connection()
+        with own.cursor() as cursor:
+            for sql, params in query.get_compiler(connection=own).as_sql():
+                cursor.execute(sql, params)
+    except DatabaseError:
+        logger.exception("security log: own connection failed; writing in the transaction")
+        broken = getattr(_own, "connection", None)
+        if broken is not None:
+            broken.close()
+        event.save()
 
 
 @receiver(user_logged_in)
@@ -74,10 +126,11 @@ class DeniedAccessLogMiddleware:
         response = self.get_response(request)
         if response.status_code in (401, 403):
             try:
+                user = getattr(request, "user", None)
                 record(
                     f"denied_{response.status_code}",
                     request=request,
-                    user=getattr(request, "user", None),
+                    user=user if getattr(user, "is_authenticated", False) else None,
                     detail=request.method or "",
                 )
             except Exception:  # never turn a denial into a 500

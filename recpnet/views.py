@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from recpnet import health
+from recpnet import health, tokens
+from recpnet.models import SecurityEvent
 
 
 def _api_error(request: HttpRequest, status: int, code: str, message: str) -> JsonResponse:
@@ -40,6 +43,32 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The personal dashboard: what this user can do, by role."""
     return render(request, "dashboard.html")
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def account_tokens(request: HttpRequest) -> HttpResponse:
+    """The account's API tokens (name, issued, expires, last used; revoke one or all) and its
+    recent security events."""
+    user_id = request.user.pk
+    assert user_id is not None  # login_required
+    own = tokens.tokens_of(user=request.user)
+    if request.method == "POST":
+        if request.POST.get("all"):
+            count = tokens.tokens_revoke_all(
+                user_id=user_id, reason="revoked by its holder", request=request
+            )
+            messages.success(request, _("%(count)d API token(s) revoked.") % {"count": count})
+        else:
+            token = own.filter(token_key=request.POST.get("token", "")).first()
+            if token is None:
+                raise Http404
+            tokens.token_revoke(request=request, actor=request.user, token=token)
+            messages.success(request, _("API token “%(name)s” revoked.") % {"name": token.name})
+        return redirect("account_tokens")
+    events = SecurityEvent.objects.filter(user_id=user_id).order_by("-at")[:20]
+    return render(request, "account/tokens.html", {"tokens": own, "events": events})
 
 
 @never_cache

@@ -54,6 +54,18 @@ def enrol_totp(user: User) -> str:
     return ""
 
 
+def api_token(user: User, *, second_factor: bool | None = None) -> str:
+    """An API token for ``user`` as its log-in would issue it (with a second factor when the
+    user has an authenticator); returns the key for ``Authorization: Token <key>``."""
+    from recpnet.mfa import has_mfa
+    from recpnet.models import ApiToken
+
+    if second_factor is None:
+        second_factor = has_mfa(user)
+    _token, key = ApiToken.objects.create(user, second_factor=second_factor)
+    return str(key)
+
+
 class MemberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Member

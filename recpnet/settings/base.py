@@ -16,6 +16,9 @@ SECRET_KEY = config.get_str("SECRET_KEY", "insecure-local-development-key-change
 DEBUG = config.get_bool("DEBUG", False)
 ALLOWED_HOSTS = config.get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = config.get_list("CSRF_TRUSTED_ORIGINS", [])
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated); with none,
+# the client address is the connection's (recpnet.addresses).
+TRUSTED_PROXIES = config.get_list("TRUSTED_PROXIES", [])
 SITE_URL = config.get_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -31,7 +34,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -132,6 +135,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Changing the email address or two-factor settings asks for the password again.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[RECPnet] "
+ACCOUNT_ADAPTER = "recpnet.adapters.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -165,6 +169,12 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = config.get_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# The search of an attachment for its case's enterprise name reads at most this much (PDF
+# pages, XLSX cells, bytes of text or of an unpacked workbook); a longer file counts as one
+# that could not be checked, and so stays network-only.
+ATTACHMENT_CHECK_MAX_PAGES = config.get_int("ATTACHMENT_CHECK_MAX_PAGES", 300)
+ATTACHMENT_CHECK_MAX_CELLS = config.get_int("ATTACHMENT_CHECK_MAX_CELLS", 200_000)
+ATTACHMENT_CHECK_MAX_BYTES = config.get_int("ATTACHMENT_CHECK_MAX_BYTES", 25 * 1024 * 1024)
 # Bulk case imports: the upload is refused above this size before it is read, and an XLSX
 # whose parts declare more than this unpacked (a zip bomb) before anything is inflated.
 IMPORT_MAX_BYTES = config.get_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
@@ -202,8 +212,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call then gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "recpnet.auth.TokenAuthentication",
+        "recpnet.auth.SessionAuthentication",
     ],
     # Deny by default: every endpoint names its permission explicitly (recpnet.api).
     "DEFAULT_PERMISSION_CLASSES": ["recpnet.permissions.DenyAll"],
@@ -310,6 +320,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=7, minute=15),
     },
 }
+
+# API tokens (django-rest-knox, recpnet.tokens): one hashed, expiring, named credential per
+# log-in; revoked on any change of password, email, two-factor settings, role or activity.
+KNOX_TOKEN_MODEL = "recpnet.ApiToken"  # noqa: S105 - a model name
+# knox's own migrations would create the table of its default model, which is swapped out here.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=config.get_int("API_TOKEN_TTL_HOURS", 12)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+# Live tokens one account may hold; issuing one more revokes the oldest.
+API_TOKENS_PER_USER = config.get_int("API_TOKENS_PER_USER", 10)
 
 HEALTHZ_WORKER_TIMEOUT = 1.0
 

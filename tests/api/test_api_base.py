@@ -59,7 +59,8 @@ def test_token_for_email_and_password(client, db) -> None:
     )
     assert response.status_code == 200
     token = response.json()["token"]
-    assert len(token) == 40
+    assert len(token) == 64
+    assert response.json()["expires"]
     schema = client.get("/api/v1/schema/", HTTP_AUTHORIZATION=f"Token {token}")
     assert schema.status_code == 200
 
@@ -186,6 +187,6 @@ def test_token_for_an_account_with_totp_needs_the_current_code(client, db) -> No
     code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
     granted = ask(code=code)
     assert granted.status_code == 200, granted.json()
-    assert len(granted.json()["token"]) == 40
+    assert len(granted.json()["token"]) == 64
     replay = ask(code=code)
     assert replay.status_code == 400  # each code works once

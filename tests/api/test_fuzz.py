@@ -18,9 +18,10 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import checks
 from schemathesis.specs.openapi import checks as openapi_checks
+
+from tests import factories
 
 ROLES = ("visitor", "staff_a", "coordinator_a", "secretariat")
 # Counted for the run's summary line (tests/conftest.py prints it).
@@ -62,8 +63,8 @@ def role_headers(tenancy: Any) -> dict[str, dict[str, str]]:
         if role == "visitor":
             headers[role] = {}
             continue
-        token, _ = Token.objects.get_or_create(user=getattr(tenancy, role))
-        headers[role] = {"Authorization": f"Token {token.key}"}
+        token_key = factories.api_token(getattr(tenancy, role))
+        headers[role] = {"Authorization": f"Token {token_key}"}
     return headers
 
 

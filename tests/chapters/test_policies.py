@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from chapters import policies, services
@@ -90,8 +89,8 @@ def test_chapter_pages_and_api_list_the_same_chapters(client: Any, tenancy: Any)
         page_client, api_client = client.__class__(), APIClient()
         if role != "visitor":
             page_client.force_login(getattr(tenancy, role))
-            token, _created = Token.objects.get_or_create(user=getattr(tenancy, role))
-            api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            token_key = factories.api_token(getattr(tenancy, role))
+            api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
         page = page_client.get(reverse("chapters:list"))
         api = api_client.get("/api/v1/chapters/")
         assert page.status_code == api.status_code == 200

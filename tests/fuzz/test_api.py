@@ -16,12 +16,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 
 from knowledge.evidence.services import reports
 from knowledge.models import AnnualReport, Case
 from members.models import Member, TierChange
 from recpnet import bounds
+from tests import factories
 from tests.knowledge.cases.helpers import make_case
 
 from .inputs import (
@@ -60,8 +60,8 @@ LIMITS = {"page": (1, bounds.PAGE_MAX), "page_size": (1, 500)}
 
 
 def _headers(user: Any) -> dict[str, str]:
-    token, _ = Token.objects.get_or_create(user=user)
-    return {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    token_key = factories.api_token(user)
+    return {"HTTP_AUTHORIZATION": f"Token {token_key}"}
 
 
 def _error_fields(response: Any, where: str) -> dict[str, Any]:

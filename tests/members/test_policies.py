@@ -15,7 +15,6 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from members import policies, selectors
@@ -241,8 +240,8 @@ def _page(tenancy: Any, role: str, method: str, url: str, data: dict[str, Any]) 
 def _api(tenancy: Any, role: str, method: str, url: str, data: dict[str, Any]) -> str:
     client = APIClient()
     if role != "visitor":
-        token, _created = Token.objects.get_or_create(user=getattr(tenancy, role))
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        token_key = factories.api_token(getattr(tenancy, role))
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
     kwargs = {"format": "json"} if method != "get" else {}
     response = getattr(client, method)(url, data, **kwargs)
     return _outcome(response.status_code)

@@ -1,0 +1,47 @@
+"""django-allauth adapted to the portal: one client address for rate limits and the log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from django import forms
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.hashers import make_password
+from django.http import HttpRequest, HttpResponseBase
+
+from recpnet.addresses import client_address
+from recpnet.security import record
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # The same address as the throttles and the security log (recpnet.addresses); never
+        # a header the client chose unless it came through a configured proxy.
+        return client_address(request) or "0.0.0.0"  # noqa: S104 - a key, not a bind address
+
+    def validation_error(self, code: str, *args: Any) -> forms.ValidationError:
+        # Every refusal by the log-in limits passes here — password or authenticator code, page
+        # or API token (allauth's MFA checks raise through the account adapter too).
+        if code == "too_many_login_attempts":
+            request = context.request if hasattr(context, "request") else None
+            record("lockout", request=request, detail=getattr(request, "path", ""))
+        return super().validation_error(code, *args)
+
+    # Sign-up with an address that already has an account is answered as if an account had
+    # been created (ACCOUNT_PREVENT_ENUMERATION): the same page and message, and a mail to the
+    # address instead of the confirmation. Creating the account hashes the password, which
+    # dominates the time taken; the hashing below makes the other answer take as long.
+
+    def respond_email_verification_sent(
+        self, request: HttpRequest, user: AbstractBaseUser | None
+    ) -> HttpResponseBase:
+        if user is None:  # the sign-up of an address that already has an account
+            self.hash_like_new_account(request)
+        return super().respond_email_verification_sent(request, user)
+
+    def hash_like_new_account(self, request: HttpRequest) -> None:
+        """Hash the submitted password as creating an account would (``save_user`` →
+        ``set_password``): the same hasher, the same work, the result thrown away."""
+        make_password(request.POST.get("password1", ""))

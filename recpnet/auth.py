@@ -1,0 +1,65 @@
+"""How API callers authenticate: an API token (:mod:`recpnet.tokens`) or the web session.
+
+Either way the portal's second-factor rule holds on the API as on the pages
+(:mod:`recpnet.mfa`): a coordinator or secretariat member without an authenticator gets 403
+``mfa_required`` from every endpoint, reads included, and a reviewer's token counts only if its
+log-in gave an authenticator code.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from recpnet.mfa import has_mfa, mfa_required_message, needs_mfa
+
+# The "last used" time on the security page is kept to the minute: one write per token per
+# minute at most, not one per request.
+_LAST_USED_STEP = timedelta(minutes=1)
+
+
+def require_second_factor(user: Any, *, token: Any = None) -> None:
+    """Raise 403 ``mfa_required`` unless ``user`` may use the API under the second-factor rule."""
+    if not needs_mfa(user):
+        return
+    if not has_mfa(user) or (token is not None and not token.second_factor):
+        raise exceptions.PermissionDenied(mfa_required_message(), code="mfa_required")
+
+
+class TokenAuthentication(KnoxTokenAuthentication):
+    """``Authorization: Token <key>``: a live, unexpired token of an active account."""
+
+    check_second_factor = True
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user, token = result
+        if self.check_second_factor:
+            require_second_factor(user, token=token)
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > _LAST_USED_STEP:
+            type(token).objects.filter(pk=token.pk).update(last_used_at=now)
+        return user, token
+
+
+class RevocationTokenAuthentication(TokenAuthentication):
+    """For revoking one's own token only: a holder may always give a token up."""
+
+    check_second_factor = False
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The web session (with its CSRF check), under the same second-factor rule."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        result = super().authenticate(request)
+        if result is not None:
+            require_second_factor(result[0])
+        return result

@@ -1,0 +1,223 @@
+"""API tokens are log-ins (django-rest-knox, model :class:`recpnet.models.ApiToken`).
+
+Issuing one passes the gates of the log-in page — django-allauth's authentication with its
+per-account and per-address limits, a verified email, the authenticator code with its own
+limit — and the second-factor rule for reviewers. A token is hashed, named, expiring and
+revocable, and every token of an account is revoked when what its log-in proved changes: the
+password, the email address, the two-factor settings, a role, or the account's activity (the
+receivers at the end of this module, connected for every path — pages, admin, shell).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import get_adapter
+from allauth.account.models import EmailAddress
+from allauth.core import context
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from recpnet.addresses import client_address
+from recpnet.models import ApiToken
+from recpnet.security import record
+
+
+class TooManyAttempts(Exception):
+    """The log-in limits refuse this attempt (per account, per address or per code)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _limited(error: ValidationError) -> bool:
+    return any(e.code == "too_many_login_attempts" for e in error.error_list)
+
+
+def token_issue(
+    *, request: HttpRequest, email: str, password: str, code: str = "", name: str = ""
+) -> tuple[ApiToken, str]:
+    """A new token for the account with this email and password (and authenticator code when
+    the account has two-factor authentication). Returns the token row and its key, which is
+    shown this once. Raises ``ValidationError`` (naming the field), ``TooManyAttempts`` or
+    ``PermissionDenied`` (a reviewer without two-factor authentication)."""
+    from recpnet.mfa import mfa_required_message, needs_mfa
+
+    email = email.strip().lower()
+    adapter = get_adapter(request)
+    with context.request_context(request):
+        try:
+            user: Any = adapter.authenticate(request, email=email, password=password)
+        except ValidationError as exc:
+            if _limited(exc):  # recorded as a lockout by the adapter (recpnet.adapters)
+                raise TooManyAttempts(exc.messages[0]) from None
+            raise
+        if user is None or not user.is_active:
+            record("token_refused", request=request, detail=f"attempted={email}; password")
+            raise ValidationError(_("Unable to log in with the email and password given."))
+        if not EmailAddress.objects.filter(user=user, verified=True, email__iexact=email).exists():
+            record("token_refused", request=request, user=user, detail="email not verified")
+            raise ValidationError(
+                {"email": _("Verify this email address first (see the link we sent).")}
+            )
+        second_factor = _check_code(request, user, code)
+    if needs_mfa(user) and not second_factor:
+        record("token_refused", request=request, user=user, detail="second factor required")
+        raise PermissionDenied(mfa_required_message())
+    with transaction.atomic():
+        # Serialise issues for one account so the per-account cap holds under concurrency.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        for old in ApiToken.objects.filter(user=user).order_by("-created")[
+            max(settings.API_TOKENS_PER_USER - 1, 0) :
+        ]:
+            _revoke(old, request=request, reason="replaced by a newer token (limit per account)")
+        token, key = ApiToken.objects.create(
+            user,
+            name=name.strip()[:100],
+            second_factor=second_factor,
+            address=client_address(request),
+        )
+    record(
+        "token_issued",
+        request=request,
+        user=user,
+        detail=f"token={token.token_key}; name={token.name}; second_factor={second_factor}",
+    )
+    return token, key
+
+
+def _check_code(request: HttpRequest, user: Any, code: str) -> bool:
+    """True when the account has an authenticator and ``code`` is its current code (or an
+    unused recovery code); False when it has none. The check and its limit are allauth's own
+    (the same as the log-in page's second step)."""
+    from allauth.mfa.base.forms import AuthenticateForm
+
+    if not Authenticator.objects.filter(user=user).exists():
+        return False
+    code = code.strip()
+    if not code:
+        record("token_refused", request=request, user=user, detail="code missing")
+        raise ValidationError(
+            {"code": _("This account uses two-factor authentication: give the current code.")}
+        )
+    form = AuthenticateForm(user=user, data={"code": code})
+    if not form.is_valid():
+        error = form.errors.as_data()["code"][0]
+        if error.code == "too_many_login_attempts":
+            raise TooManyAttempts(error.messages[0])
+        raise ValidationError({"code": _("This code is not valid (or was used).")})
+    form.authenticator.record_usage()
+    return True
+
+
+def token_revoke(*, request: HttpRequest | None, actor: Any, token: ApiToken) -> None:
+    """Revoke one of the actor's own tokens (the selector :func:`tokens_of` finds them)."""
+    if token.user_id != actor.pk:
+        raise PermissionDenied
+    _revoke(token, request=request, reason="revoked by its holder")
+
+
+def tokens_revoke_all(*, user_id: int, reason: str, request: HttpRequest | None = None) -> int:
+    """Revoke every token of the account (a credential or a role changed)."""
+    tokens = list(ApiToken.objects.filter(user_id=user_id).select_related("user"))
+    for token in tokens:
+        _revoke(token, request=request, reason=reason)
+    return len(tokens)
+
+
+def _revoke(token: ApiToken, *, request: HttpRequest | None, reason: str) -> None:
+    token.delete()
+    record(
+        "token_revoked",
+        request=request,
+        user=token.user,
+        detail=f"token={token.token_key}; name={token.name}; {reason}",
+    )
+
+
+def tokens_of(*, user: Any) -> QuerySet[ApiToken]:
+    """The account's own tokens, newest first: nobody sees or revokes another's."""
+    if not getattr(user, "is_authenticated", False):
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).order_by("-created")
+
+
+# --- what a log-in proved has changed: revoke --------------------------------------------
+
+_WATCHED = ("password", "email", "is_active", "is_secretariat")
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="tokens-user-before")
+def _user_before(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    instance._tokens_before = None
+    if instance.pk is None or (
+        update_fields is not None and not set(update_fields) & set(_WATCHED)
+    ):
+        return
+    instance._tokens_before = (
+        sender._default_manager.filter(pk=instance.pk).values(*_WATCHED).first()
+    )
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="tokens-user-after")
+def _user_after(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    before = getattr(instance, "_tokens_before", None)
+    if not before:
+        return
+    reasons = []
+    # A hash rewritten by a hasher upgrade at log-in (update_fields == {"password"} and no raw
+    # password set) is the same password; any other change of the hash is a new password.
+    upgrade = update_fields is not None and set(update_fields) == {"password"}
+    if before["password"] != instance.password and not upgrade:
+        reasons.append("password changed")
+    if before["email"].lower() != instance.email.lower():
+        reasons.append("email changed")
+    if before["is_active"] and not instance.is_active:
+        reasons.append("account deactivated")
+    if before["is_secretariat"] and not instance.is_secretariat:
+        reasons.append("secretariat role ended")
+    if reasons:
+        tokens_revoke_all(user_id=instance.pk, reason=", ".join(reasons))
+
+
+@receiver(post_save, sender=Authenticator, dispatch_uid="tokens-mfa-added")
+def _authenticator_added(sender: Any, instance: Authenticator, created: bool, **kw: Any) -> None:
+    # Saves of an existing authenticator record its use (recovery codes spent, last used);
+    # only a new one changes the account's two-factor settings.
+    if created:
+        tokens_revoke_all(user_id=instance.user_id, reason="two-factor authentication set up")
+
+
+@receiver(post_delete, sender=Authenticator, dispatch_uid="tokens-mfa-removed")
+def _authenticator_removed(sender: Any, instance: Authenticator, **kwargs: Any) -> None:
+    tokens_revoke_all(user_id=instance.user_id, reason="two-factor authentication removed")
+
+
+def _recovery_codes_reset(sender: Any, request: Any = None, user: Any = None, **kw: Any) -> None:
+    if user is not None:
+        tokens_revoke_all(user_id=user.pk, reason="recovery codes regenerated", request=request)
+
+
+def role_changed(*, user_id: int, reason: str) -> None:
+    """A role row of this account was changed or removed (called by :mod:`recpnet.roles`)."""
+    tokens_revoke_all(user_id=user_id, reason=reason)
+
+
+def connect() -> None:
+    from allauth.mfa import signals as mfa_signals
+
+    mfa_signals.authenticator_reset.connect(_recovery_codes_reset, dispatch_uid="tokens-reset")
+    mfa_signals.authentication_failed.connect(_code_refused, dispatch_uid="security-mfa-failed")
+
+
+def _code_refused(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
+    record("mfa_failed", request=request, user=user)
