@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import SecurityEvent, User
+from .models import ApiToken, SecurityEvent, User
 
 
 @admin.register(User)
@@ -35,6 +35,32 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Live API tokens: the secretariat can see and revoke them (never read or add a key)."""
+
+    list_display = ("token_key", "user", "name", "created", "expiry", "last_used_at")
+    list_filter = ("second_factor",)
+    search_fields = ("user__email", "name", "token_key")
+    fields = ("user", "name", "token_key", "created", "expiry", "last_used_at", "address")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        from recpnet.tokens import token_revoke_by_staff
+
+        token_revoke_by_staff(request=request, token=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]

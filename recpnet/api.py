@@ -286,9 +286,8 @@ class TokenView(APIView):
         responses={204: None, 401: ErrorSerializer},
     )
     def delete(self, request: Request) -> Response:
-        from recpnet.tokens import token_revoke
-
         from recpnet.models import ApiToken
+        from recpnet.tokens import token_revoke
 
         if not isinstance(request.auth, ApiToken):
             raise exceptions.NotAuthenticated()

@@ -60,6 +60,19 @@ def get_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def get_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or networks (``10.0.0.0/8, 2001:db8::1``); none by default."""
+    import ipaddress
+
+    items = get_list(name, [])
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(name, f"{item!r} is not an IP address or network") from None
+    return items
+
+
 def get_database(name: str, default_sqlite_path: str) -> dict[str, Any]:
     """Return a Django DATABASES entry from a URL, or a SQLite file when the variable is unset."""
     raw = os.environ.get(name, "").strip()

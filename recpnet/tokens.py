@@ -126,6 +126,12 @@ def token_revoke(*, request: HttpRequest | None, actor: Any, token: ApiToken) ->
     _revoke(token, request=request, reason="revoked by its holder")
 
 
+def token_revoke_by_staff(*, request: HttpRequest, token: ApiToken) -> None:
+    """Revoke a token from the Django admin (whose own permissions decide who may)."""
+    actor = getattr(request, "user", None)
+    _revoke(token, request=request, reason=f"revoked in the admin by {getattr(actor, 'email', '')}")
+
+
 def tokens_revoke_all(*, user_id: int, reason: str, request: HttpRequest | None = None) -> int:
     """Revoke every token of the account (a credential or a role changed)."""
     tokens = list(ApiToken.objects.filter(user_id=user_id).select_related("user"))

@@ -33,6 +33,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("REDIS_URL", "localhost:6379"),
         ("DEBUG", "maybe"),
         ("EMAIL_URL", "carrier-pigeon://coop"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8, the load balancer"),
     ],
 )
 def test_malformed_configuration_stops_with_a_message_naming_the_variable(

@@ -18,7 +18,7 @@ ALLOWED_HOSTS = config.get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "tes
 CSRF_TRUSTED_ORIGINS = config.get_list("CSRF_TRUSTED_ORIGINS", [])
 # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated); with none,
 # the client address is the connection's (recpnet.addresses).
-TRUSTED_PROXIES = config.get_list("TRUSTED_PROXIES", [])
+TRUSTED_PROXIES = config.get_networks("TRUSTED_PROXIES")
 SITE_URL = config.get_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
