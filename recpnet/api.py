@@ -284,6 +284,7 @@ class TokenView(APIView):
         description="Revokes the token given in the `Authorization` header. " + TOKEN_LIFECYCLE,
         request=None,
         responses={204: None, 401: ErrorSerializer},
+        auth=[{"tokenAuth": []}],
     )
     def delete(self, request: Request) -> Response:
         from recpnet.models import ApiToken

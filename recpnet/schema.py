@@ -4,8 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import permissions
+
+
+class TokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """``Authorization: Token <key>`` (recpnet.auth; issued and revoked at /api/v1/auth/token/)."""
+
+    target_class = "recpnet.auth.TokenAuthentication"
+    match_subclasses = True
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        definition: dict[str, Any] = build_bearer_security_scheme_object(
+            header_name="Authorization",
+            token_prefix="Token",  # noqa: S106 - the scheme's name, not a secret
+        )
+        definition["description"] = (
+            "A token from POST /api/v1/auth/token/: expires, revocable; see that operation."
+        )
+        return definition
+
+
+class SessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """The web session (with its CSRF token for writes)."""
+
+    target_class = "recpnet.auth.SessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
 
 
 class AutoSchema(SpectacularAutoSchema):

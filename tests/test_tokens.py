@@ -449,3 +449,17 @@ def test_over_http_a_password_change_revokes_and_an_unenrolled_reviewer_reads_no
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "mfa_required"
     assert "token_refused" in _events(coordinator)
+
+
+def test_the_schema_documents_the_token_lifecycle(client, db) -> None:
+    schema = client.get("/api/v1/schema/?format=json").json()
+    token = schema["paths"][TOKEN_URL]
+    assert {"post", "delete"} <= set(token)
+    assert "revoked" in token["post"]["description"]
+    assert "expires" in str(token["post"]["responses"]["200"])
+    assert token["delete"]["security"] == [{"tokenAuth": []}]
+    assert set(token["delete"]["responses"]) >= {"204", "401"}
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["tokenAuth"]["name"] == "Authorization"
+    # Every other operation still declares how to authenticate.
+    assert schema["paths"]["/api/v1/cases/"]["get"]["security"][0] == {"tokenAuth": []}
