@@ -27,6 +27,10 @@ EXCLUDED_PREFIXES = {
 }
 
 
+# The portal's own pages among allauth's, under its prefix.
+OWN_UNDER_EXCLUDED = {"account_tokens"}
+
+
 def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for p in patterns:
@@ -42,7 +46,8 @@ def all_routes() -> list[tuple[str, str]]:
     return [
         (path, name)
         for path, name in _walk(get_resolver().url_patterns)
-        if not any(path.startswith(prefix) for prefix in EXCLUDED_PREFIXES)
+        if name in OWN_UNDER_EXCLUDED
+        or not any(path.startswith(prefix) for prefix in EXCLUDED_PREFIXES)
     ]
 
 
