@@ -46,7 +46,12 @@ def _unit_choices(stored: str) -> list[tuple[str, str]]:
 class CaseForm(forms.Form):
     title = forms.CharField(max_length=200, help_text=_("Public: do not name the enterprise."))
     enterprise_name = forms.CharField(
-        max_length=200, required=False, help_text=_("Network-only: never shown to visitors.")
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Network-only: never shown to visitors. An attachment that names the enterprise "
+            "cannot be public."
+        ),
     )
     country = forms.ModelChoiceField(queryset=Country.objects.all(), to_field_name="code")
     sector = forms.CharField(
@@ -202,8 +207,27 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
+PUBLIC_FILE_WARNING = _(
+    "A public file reaches visitors once the case is approved. The enterprise must not be "
+    "named in it: not in its file name, not in its content. A file that names it stays "
+    "network-only."
+)
+
+
 class AttachmentForm(forms.Form):
     file = forms.FileField()
+    visibility = forms.ChoiceField(
+        label=_("Visibility"),
+        choices=Visibility.choices,
+        initial=Visibility.NETWORK,
+        required=False,  # none chosen: network-only
+        widget=forms.RadioSelect,
+        help_text=PUBLIC_FILE_WARNING,
+    )
+
+
+class AttachmentVisibilityForm(forms.Form):
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
 
 
 class ImportForm(forms.Form):

@@ -13,7 +13,8 @@ Who sees a case or a report:
 - the coordinators of its member's chapter and the secretariat: everything past draft (never
   another tenant's drafts);
 - the network (staff of an active member, any coordinator, the secretariat): approved items;
-- everyone: approved public cases (reports are network data: the public sees the statistics).
+- everyone: approved public cases, and those of their attachments the uploader made public
+  (reports are network data: the public sees the statistics).
 
 Review (approve, return) is for the chapter's coordinators and the secretariat; reopening is the
 secretariat's; submitting and editing are the member's staff's. Whether the item's state allows
@@ -84,7 +85,15 @@ class ItemRules:
 
 
 CASE = ItemRules(public_visibility=True)
-ATTACHMENT = ItemRules("case__", public_visibility=True)
+# An attachment is network data, seen as a network-only case is (``ATTACHMENT.view``), unless
+# its uploader made it public: then, like its case, by everyone once the case is approved and
+# public. (Only a file that does not name the enterprise may be public: the services' rule.)
+ATTACHMENT = ItemRules("case__")
+PUBLIC_ATTACHMENT = (
+    FieldIn("visibility", Visibility.PUBLIC)
+    & FieldIn("case__visibility", Visibility.PUBLIC)
+    & ATTACHMENT.approved
+)
 REPORT = ItemRules()
 
 # On a member (the paths start from Member).
@@ -124,8 +133,11 @@ RULES: dict[tuple[str, str], Entry] = {
     ("case", "view_change_history"): Entry(
         SECRETARIAT, refusal=_("The change history is for the secretariat.")
     ),
-    # Attachments are seen by whoever sees the case, removed by who edits it.
-    ("case_attachment", "view"): Entry(ATTACHMENT.view),
+    # Attachments: public ones with their approved public case, the others by the network as
+    # the case's rules allow (lists, the case page and downloads alike); removed, and made
+    # public or network-only, by who edits the case.
+    ("case_attachment", "view"): Entry(PUBLIC_ATTACHMENT | ATTACHMENT.view),
+    ("case_attachment", "edit"): Entry(ATTACHMENT.its_staff, seen_via="view", refusal=WRITE_CASES),
     ("case_attachment", "delete"): Entry(
         ATTACHMENT.its_staff, seen_via="view", refusal=WRITE_CASES
     ),

@@ -40,6 +40,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.attachment_delete,
         name="case-attachment-delete",
     ),
+    path(
+        "cases/<uuid:public_id>/attachments/<uuid:attachment_id>/visibility/",
+        views.attachment_visibility,
+        name="case-attachment-visibility",
+    ),
     path("members/<slug:slug>/reports/", reports.workspace, name="report-workspace"),
     path("members/<slug:slug>/reports/new/", reports.report_new, name="report-new"),
     path("members/<slug:slug>/reports/<int:year>/", reports.report_detail, name="report-detail"),

@@ -128,6 +128,17 @@ ROUTES = {
         },
         method="post",
     ),
+    "knowledge:case-attachment-visibility": Route(
+        expect={"*": 404, "visitor": 302, "staff_a": 302, "admin_a": 302},
+        setup=_draft_attachment,
+        kwargs=lambda t, c: {
+            "public_id": c["case"].public_id,
+            "attachment_id": c["attachment"].public_id,
+        },
+        method="post",
+        data=lambda t, c: {"visibility": "network"},
+        note="the uploader's side redirects back to the case",
+    ),
     "knowledge:catalogue": Route(expect=everyone(200)),
     "api-indicator-list": Route(expect=everyone(200)),
     "api-case-list": Route(expect=everyone(200)),

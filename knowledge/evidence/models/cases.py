@@ -43,6 +43,7 @@ __all__ = [
     "FigureKind",
     "ImportState",
     "Methodology",
+    "NameCheck",
     "Visibility",
 ]
 
@@ -351,9 +352,26 @@ def _attachment_path(instance: CaseAttachment, filename: str) -> str:
     return f"case-attachments/{instance.case.public_id}/{uuid.uuid4().hex}"
 
 
+class NameCheck(models.TextChoices):
+    """What the search for the case's enterprise name in an attachment found (the search is
+    ``knowledge.evidence.attachments``). Only a ``clear`` attachment may be public."""
+
+    PENDING = "pending", _("not checked yet")
+    CLEAR = "clear", _("the enterprise is not named")
+    IN_FILENAME = "filename", _("the enterprise is named in the file name")
+    IN_CONTENT = "content", _("the enterprise is named in the content")
+    UNCHECKED = "unchecked", _("the file could not be checked")
+
+
 class CaseAttachment(models.Model):
     """A supporting document (PDF, XLSX, PNG, JPEG), checked by content; served only through a
-    permission-checked view as a download."""
+    permission-checked view as a download.
+
+    Network-only unless the uploader makes it public, which only a file that does not name the
+    enterprise (``name_check``) may be: a public attachment of an approved public case is
+    served to visitors. ``unpublished_at`` is when the portal made a public attachment
+    network-only because the enterprise's new name appears in it; the case page says so until
+    the uploader chooses its visibility again."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
@@ -361,6 +379,20 @@ class CaseAttachment(models.Model):
     filename = models.CharField(_("file name"), max_length=150)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.NETWORK,
+        help_text=_("Public files must not name the enterprise, in their name or content."),
+    )
+    name_check = models.CharField(
+        _("enterprise name check"),
+        max_length=10,
+        choices=NameCheck.choices,
+        default=NameCheck.PENDING,
+    )
+    unpublished_at = models.DateTimeField(_("made network-only"), null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -369,6 +401,22 @@ class CaseAttachment(models.Model):
     class Meta:
         ordering = ("uploaded_at", "pk")
         verbose_name = _("case attachment")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(visibility__in=Visibility.values),
+                name="caseattachment_visibility_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(name_check__in=NameCheck.values),
+                name="caseattachment_name_check_valid",
+            ),
+            # Enterprise names never leave the network: a file may be public only once the
+            # search for the name has found nothing.
+            models.CheckConstraint(
+                condition=~Q(visibility=Visibility.PUBLIC) | Q(name_check=NameCheck.CLEAR),
+                name="caseattachment_public_only_if_clear",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.filename

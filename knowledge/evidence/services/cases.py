@@ -39,6 +39,7 @@ from chapters.models import Country
 from knowledge.catalogue import selectors as catalogue_selectors
 from knowledge.catalogue import units
 from knowledge.catalogue.models import Indicator
+from knowledge.evidence import attachments as name_search
 from knowledge.evidence import policies, review
 from knowledge.evidence.imports import STUCK_AFTER, WORKER_SOFT_TIME_LIMIT
 from knowledge.evidence.models.cases import (
@@ -53,6 +54,8 @@ from knowledge.evidence.models.cases import (
     CaseImpact,
     CaseImportJob,
     ImportState,
+    NameCheck,
+    Visibility,
 )
 from knowledge.evidence.models.review import ReviewStatus
 from members.models import Member
@@ -493,7 +496,8 @@ def case_update(
 ) -> Case:
     """Edit a draft or returned case. ``impacts``/``figures`` of None leave those rows as they
     are; a list replaces them. A stale ``expected_version`` is a conflict; a malformed one is
-    reported with every other bad field."""
+    reported with every other bad field. A new enterprise name is searched for in the case's
+    attachments (:func:`case_attachments_search`)."""
     case_check_can_edit(actor=actor, case=case)
     errors: dict[str, list[str]] = {}
     version = bounds.collect(errors, lambda: bounds.parse_version(expected_version))
@@ -503,6 +507,7 @@ def case_update(
     current.member = case.member
     case_check_can_edit(actor=actor, case=current)
     read_version = current.version
+    enterprise_name = current.enterprise_name
     before = _snapshot(current)
     draft = bounds.collect(
         errors,
@@ -520,7 +525,10 @@ def case_update(
     # The review's claim (a conditional UPDATE on the version read above): an edit or a
     # submission that came in meanwhile makes this one a conflict, never a lost update.
     draft.case.version = review.claim_edit(item=current, expected_version=read_version)
-    return case_save_draft(draft=draft, actor=actor)
+    saved = case_save_draft(draft=draft, actor=actor)
+    if name_search.normalise(saved.enterprise_name) != name_search.normalise(enterprise_name):
+        case_attachments_search(case=saved)
+    return saved
 
 
 def _snapshot(
@@ -638,9 +646,75 @@ def sanitise_filename(name: str, kind: str) -> str:
     return f"{base}.{kind}"
 
 
+def _attachment_visibility(value: Any) -> str:
+    """The visibility asked for (none: network-only, the default)."""
+    if value in (None, ""):
+        return Visibility.NETWORK
+    if value not in Visibility.values:
+        raise ValidationError(
+            {
+                "visibility": _("Visibility: choose “%(public)s” or “%(network)s”.")
+                % {"public": Visibility.PUBLIC.label, "network": Visibility.NETWORK.label}
+            }
+        )
+    return str(value)
+
+
+def _public_refusal(*, check: str, filename: str) -> ValidationError:
+    """Why the attachment ``filename`` may not be public, on its visibility field."""
+    if check == NameCheck.IN_FILENAME:
+        message = _(
+            "Visibility: “%(file)s” cannot be public: the enterprise's name appears in its file "
+            "name. Keep it network-only, or rename the file and attach it again."
+        )
+    elif check == NameCheck.IN_CONTENT:
+        message = _(
+            "Visibility: “%(file)s” cannot be public: the enterprise's name appears in its "
+            "content. Keep it network-only, or remove the name from the file and attach it again."
+        )
+    else:
+        message = _(
+            "Visibility: “%(file)s” cannot be public: it could not be checked for the "
+            "enterprise's name (the file is damaged, protected or longer than %(pages)s pages "
+            "or %(cells)s cells). Keep it network-only."
+        )
+    return ValidationError(
+        {
+            "visibility": message
+            % {
+                "file": filename,
+                "pages": settings.ATTACHMENT_CHECK_MAX_PAGES,
+                "cells": settings.ATTACHMENT_CHECK_MAX_CELLS,
+            }
+        }
+    )
+
+
+def _search_stored(attachment: CaseAttachment, *, enterprise_name: str) -> NameCheck:
+    """Search a stored attachment for ``enterprise_name`` (a missing file: not checked)."""
+    if len(name_search.normalise(enterprise_name)) < name_search.MIN_NAME_LENGTH:
+        return NameCheck.CLEAR  # nothing to look for: the file need not be opened
+    try:
+        with attachment.file.open("rb") as stream:
+            return name_search.search(
+                enterprise_name=enterprise_name,
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                stream=stream,
+            )
+    except OSError:
+        logger.warning("Attachment %s could not be opened", attachment.public_id)
+        return NameCheck.UNCHECKED
+
+
 @transaction.atomic
-def case_attachment_add(*, actor: Any, case: Case, upload: UploadedFile) -> CaseAttachment:
+def case_attachment_add(
+    *, actor: Any, case: Case, upload: UploadedFile, visibility: Any = Visibility.NETWORK
+) -> CaseAttachment:
+    """Attach a file to an editable case: network-only unless ``visibility`` is public, which
+    a file that names the enterprise (or could not be searched for its name) may not be."""
     case_check_can_edit(actor=actor, case=case)
+    visibility = _attachment_visibility(visibility)
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise ValidationError(
@@ -653,18 +727,76 @@ def case_attachment_add(*, actor: Any, case: Case, upload: UploadedFile) -> Case
         raise ValidationError(
             {"file": _("Attach a PDF, XLSX, PNG or JPEG file (checked by its content).")}
         )
+    filename = sanitise_filename(upload.name or "", kind)
+    check = name_search.search(
+        enterprise_name=case.enterprise_name,
+        filename=filename,
+        content_type=ATTACHMENT_TYPES[kind],
+        stream=upload,
+    )
+    if visibility == Visibility.PUBLIC and check != NameCheck.CLEAR:
+        raise _public_refusal(check=check, filename=filename)
     upload.seek(0)
     attachment = CaseAttachment(
         case=case,
-        filename=sanitise_filename(upload.name or "", kind),
+        filename=filename,
         content_type=ATTACHMENT_TYPES[kind],
         size=upload.size,
+        visibility=visibility,
+        name_check=check,
         uploaded_by=actor,
     )
     attachment.file.save("upload", upload, save=False)
     attachment.full_clean(exclude=["file"])
     attachment.save()
     return attachment
+
+
+def case_attachment_set_visibility(
+    *, actor: Any, attachment: CaseAttachment, visibility: Any
+) -> CaseAttachment:
+    """Make an attachment public or network-only, while its case may be edited. Making it
+    public searches it again for the case's current enterprise name; if the name is found (or
+    the file cannot be searched) it stays network-only, the finding is kept, and the refusal
+    names the visibility field and where the name was found."""
+    policies.require(actor, "case_attachment", "edit", attachment)
+    case_check_can_edit(actor=actor, case=attachment.case)
+    wanted = _attachment_visibility(visibility)
+    refusal: ValidationError | None = None
+    with transaction.atomic():
+        # The case's row, locked: a rename or a submission waits until this is decided.
+        case = Case.objects.select_for_update().get(pk=attachment.case_id)
+        case_check_can_edit(actor=actor, case=case)
+        current = CaseAttachment.objects.select_for_update().get(pk=attachment.pk)
+        if wanted == Visibility.PUBLIC:
+            current.name_check = _search_stored(current, enterprise_name=case.enterprise_name)
+            if current.name_check != NameCheck.CLEAR:
+                refusal = _public_refusal(check=current.name_check, filename=current.filename)
+        if refusal is None:
+            current.visibility = wanted
+            current.unpublished_at = None  # the uploader has chosen again
+        current.full_clean(exclude=["file", "case", "uploaded_by"])
+        current.save(update_fields=["visibility", "name_check", "unpublished_at"])
+    if refusal is not None:
+        raise refusal
+    return current
+
+
+def case_attachments_search(*, case: Case) -> list[CaseAttachment]:
+    """Search every attachment of ``case`` again for its enterprise name (after a rename): a
+    public one in which the name is found (or that cannot be searched) becomes network-only,
+    dated so that the case page tells the uploader. Returns those. It checks nothing: its
+    caller (:func:`case_update`) has."""
+    now = timezone.now()
+    unpublished: list[CaseAttachment] = []
+    for attachment in CaseAttachment.objects.filter(case=case).select_for_update():
+        attachment.name_check = _search_stored(attachment, enterprise_name=case.enterprise_name)
+        if attachment.visibility == Visibility.PUBLIC and attachment.name_check != NameCheck.CLEAR:
+            attachment.visibility = Visibility.NETWORK
+            attachment.unpublished_at = now
+            unpublished.append(attachment)
+        attachment.save(update_fields=["visibility", "name_check", "unpublished_at"])
+    return unpublished
 
 
 @transaction.atomic
@@ -923,6 +1055,8 @@ __all__ = [
     "case_approve",
     "case_attachment_add",
     "case_attachment_delete",
+    "case_attachment_set_visibility",
+    "case_attachments_search",
     "case_build",
     "case_check_submittable",
     "case_create",

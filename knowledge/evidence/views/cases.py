@@ -24,12 +24,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from knowledge.evidence import policies, review
 from knowledge.evidence.forms import (
     AttachmentForm,
+    AttachmentVisibilityForm,
     CaseForm,
     ImportForm,
     ReviewForm,
 )
 from knowledge.evidence.imports import COLUMNS, MAX_ROWS, template_rows
-from knowledge.evidence.models.cases import THEMES, Case, EnterpriseSize, Methodology
+from knowledge.evidence.models.cases import (
+    THEMES,
+    Case,
+    EnterpriseSize,
+    Methodology,
+    NameCheck,
+    Visibility,
+)
 from knowledge.evidence.models.review import ReviewStatus
 from knowledge.evidence.selectors import cases as selectors
 from knowledge.evidence.services import cases as services
@@ -74,6 +82,8 @@ IMPACT_EXPORT = (
     "wastewater_reduced",
     "ghg_reduced",
 )
+# What the search for the enterprise's name found that keeps an attachment network-only.
+FLAGGED = (NameCheck.IN_FILENAME, NameCheck.IN_CONTENT, NameCheck.UNCHECKED)
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
@@ -152,6 +162,19 @@ def case_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 def case_page(request: HttpRequest, case: Case, *, status: int = 200) -> HttpResponse:
     """The case page (also answering a refused review action, with the refusal's status)."""
     selectors.case_with_details(case=case)
+    # Only the attachments the actor may download are listed (the rulebook's attachment rule,
+    # read on the rows already loaded): a visitor never sees a network-only file named.
+    case.attachments_list = [  # type: ignore[attr-defined]
+        a
+        for a in case.attachments_list  # type: ignore[attr-defined]
+        if policies.allows(request.user, "case_attachment", "view", a)
+    ]
+    # With each, whether the actor is on its uploader's side (notices about it, and changing
+    # its visibility while the case may be edited).
+    attachments = [
+        (a, policies.allows(request.user, "case_attachment", "edit", a))
+        for a in case.attachments_list  # type: ignore[attr-defined]
+    ]
     network = selectors.sees_enterprise_names(actor=request.user)
     figures = [(f, f.derived(case)) for f in case.figures_list]  # type: ignore[attr-defined]
     authenticated = request.user.is_authenticated
@@ -184,7 +207,9 @@ def case_page(request: HttpRequest, case: Case, *, status: int = 200) -> HttpRes
             "permalink": _permalink(case),
             "citation": citation,
             "review_form": ReviewForm(),
+            "attachments": attachments,
             "attachment_form": AttachmentForm(),
+            "flagged": FLAGGED,
         },
         status=status,
     )
@@ -288,15 +313,30 @@ def case_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
     )
 
 
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    """A form's errors as messages on the case page, each naming its field."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
 @login_required
 @require_POST
 def attachment_add(request: HttpRequest, public_id: Any) -> HttpResponse:
     case = selectors.case_get_for_user(actor=request.user, public_id=public_id)
     form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
+    if "file" in form.errors:
+        messages.error(request, _("Choose a file to attach."))
+    elif not form.is_valid():
+        _form_errors(request, form)
+    else:
         try:
-            services.case_attachment_add(
-                actor=request.user, case=case, upload=form.cleaned_data["file"]
+            attachment = services.case_attachment_add(
+                actor=request.user,
+                case=case,
+                upload=form.cleaned_data["file"],
+                visibility=form.cleaned_data["visibility"],
             )
         except ValidationError as exc:
             for message in exc.messages:
@@ -304,9 +344,50 @@ def attachment_add(request: HttpRequest, public_id: Any) -> HttpResponse:
         except ConflictError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("File attached."))
+            if attachment.visibility == Visibility.PUBLIC:
+                messages.success(request, _("File attached, public once the case is published."))
+            elif attachment.name_check in FLAGGED:
+                messages.warning(
+                    request,
+                    _("File attached, network-only: %(finding)s, so it cannot be public.")
+                    % {"finding": attachment.get_name_check_display()},
+                )
+            else:
+                messages.success(request, _("File attached, network-only."))
+    return redirect("knowledge:case-detail", public_id=case.public_id)
+
+
+@login_required
+@require_POST
+def attachment_visibility(request: HttpRequest, public_id: Any, attachment_id: Any) -> HttpResponse:
+    """Make an attachment public or network-only (its uploader's side, while the case may be
+    edited)."""
+    case = selectors.case_get_for_user(actor=request.user, public_id=public_id)
+    attachment = selectors.attachment_get_for_user(
+        actor=request.user, case=case, attachment_id=attachment_id
+    )
+    form = AttachmentVisibilityForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("knowledge:case-detail", public_id=case.public_id)
+    try:
+        attachment = services.case_attachment_set_visibility(
+            actor=request.user, attachment=attachment, visibility=form.cleaned_data["visibility"]
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
     else:
-        messages.error(request, _("Choose a file to attach."))
+        messages.success(
+            request,
+            _("“%(file)s” is now %(visibility)s.")
+            % {
+                "file": attachment.filename,
+                "visibility": attachment.get_visibility_display().lower(),
+            },
+        )
     return redirect("knowledge:case-detail", public_id=case.public_id)
 
 

@@ -1,0 +1,393 @@
+"""Attachments have a visibility of their own: network-only unless the uploader makes one
+public, which a file that names the enterprise (in its name or its content), or that could not
+be searched for the name, may never be. Replays the leak that was found: files of public cases
+reached visitors, enterprise names with them."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from typing import Any
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from knowledge.evidence import attachments as name_search
+from knowledge.evidence.models.cases import CaseAttachment, NameCheck, Visibility
+from knowledge.evidence.services import cases as services
+from knowledge.models import ReviewStatus
+from recpnet.exceptions import ConflictError
+from tests.knowledge.cases.helpers import make_case
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def pdf_with_pages(*pages: str) -> bytes:
+    """A small, well-formed PDF whose pages show ``pages`` (Latin-1 text, Helvetica)."""
+    count = len(pages)
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids ["
+        + b" ".join(f"{4 + 2 * i} 0 R".encode() for i in range(count))
+        + f"] /Count {count} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    for i, text in enumerate(pages):
+        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        stream = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode("latin-1")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {5 + 2 * i} 0 R "
+            "/Resources << /Font << /F1 3 0 R >> >> >>".encode()
+        )
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream")
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out.getvalue()
+
+
+def xlsx_with(*cells: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Indicator", "Before", "After"])
+    for text in cells:
+        sheet.append([text, 10, 8])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)
+
+
+def _messages(response: Any) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def _download(case: Any, attachment: CaseAttachment) -> str:
+    return reverse("knowledge:case-attachment", args=[case.public_id, attachment.public_id])
+
+
+def _attach(tenancy: Any, case: Any, name: str, content: bytes, **kwargs: Any) -> CaseAttachment:
+    return services.case_attachment_add(
+        actor=tenancy.staff_a, case=case, upload=_upload(name, content), **kwargs
+    )
+
+
+# --- the default ----------------------------------------------------------------------------
+
+
+def test_an_attachment_is_network_only_unless_the_uploader_says_otherwise(client, tenancy) -> None:
+    case = make_case(tenancy.member_a)
+    client.force_login(tenancy.staff_a)
+    response = client.post(
+        reverse("knowledge:case-attach", args=[case.public_id]),
+        {"file": _upload("boiler.pdf", pdf_with_pages("Boiler tuning"))},
+    )
+    assert response.status_code == 302
+    attachment = CaseAttachment.objects.get(case=case)
+    assert attachment.visibility == Visibility.NETWORK
+    assert attachment.name_check == NameCheck.CLEAR
+    # Chosen public, and clear of the enterprise's name: public.
+    client.post(
+        reverse("knowledge:case-attach", args=[case.public_id]),
+        {"file": _upload("figures.pdf", pdf_with_pages("Fuel use")), "visibility": "public"},
+    )
+    assert CaseAttachment.objects.get(filename="figures.pdf").visibility == Visibility.PUBLIC
+    # The upload form says what a public file must not contain.
+    page = client.get(reverse("knowledge:case-detail", args=[case.public_id])).content.decode()
+    assert "The enterprise must not be named in it" in page
+
+
+# --- who downloads what ---------------------------------------------------------------------
+
+
+def test_visitors_get_only_public_attachments_of_public_approved_cases(client, tenancy) -> None:
+    case = make_case(tenancy.member_a)
+    public = _attach(tenancy, case, "figures.pdf", pdf_with_pages("Fuel use"), visibility="public")
+    network = _attach(tenancy, case, "site-visit.pdf", pdf_with_pages("Site visit notes"))
+    case.status = ReviewStatus.APPROVED
+    case.save()
+
+    assert client.get(_download(case, network)).status_code == 404
+    response = client.get(_download(case, public))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    # The case page names only the file visitors may have.
+    page = client.get(reverse("knowledge:case-detail", args=[case.public_id])).content.decode()
+    assert "figures.pdf" in page
+    assert "site-visit.pdf" not in page
+
+    # The network gets both; a logged-in user outside it only the public one.
+    for role in ("staff_b", "coordinator_b", "secretariat", "staff_a"):
+        client.force_login(getattr(tenancy, role))
+        assert client.get(_download(case, network)).status_code == 200, role
+        page = client.get(reverse("knowledge:case-detail", args=[case.public_id]))
+        assert "site-visit.pdf" in page.content.decode(), role
+    client.force_login(tenancy.outsider)
+    assert client.get(_download(case, network)).status_code == 404
+    assert client.get(_download(case, public)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("status", "visibility"),
+    [
+        (ReviewStatus.DRAFT, "public"),
+        (ReviewStatus.SUBMITTED, "public"),
+        (ReviewStatus.APPROVED, "network"),
+    ],
+)
+def test_a_public_attachment_is_hidden_with_its_case(client, tenancy, status, visibility) -> None:
+    case = make_case(tenancy.member_a)
+    public = _attach(tenancy, case, "figures.pdf", pdf_with_pages("Fuel use"), visibility="public")
+    case.status, case.visibility = status, visibility
+    case.save()
+    assert client.get(_download(case, public)).status_code == 404
+
+
+# --- files that name the enterprise ---------------------------------------------------------
+
+
+def test_a_pdf_naming_the_enterprise_cannot_be_made_public(client, tenancy) -> None:
+    case = make_case(tenancy.member_a, enterprise_name="Lácteos del Valle")
+    pdf = pdf_with_pages("Energy audit", "Prepared for LACTEOS  DEL VALLE, plant 2")
+    attach = reverse("knowledge:case-attach", args=[case.public_id])
+    client.force_login(tenancy.staff_a)
+
+    response = client.post(attach, {"file": _upload("audit.pdf", pdf), "visibility": "public"})
+    [message] = _messages(response)
+    assert message.startswith("Visibility:")
+    assert "appears in its content" in message
+    assert not CaseAttachment.objects.exists()
+
+    # Kept network-only, it is attached; making it public later is refused the same way.
+    client.post(attach, {"file": _upload("audit.pdf", pdf)})
+    attachment = CaseAttachment.objects.get()
+    assert (attachment.visibility, attachment.name_check) == ("network", NameCheck.IN_CONTENT)
+    page = client.get(reverse("knowledge:case-detail", args=[case.public_id])).content.decode()
+    assert 'data-testid="attachment-flag"' in page
+    response = client.post(
+        reverse(
+            "knowledge:case-attachment-visibility", args=[case.public_id, attachment.public_id]
+        ),
+        {"visibility": "public"},
+    )
+    [message] = _messages(response)
+    assert message.startswith("Visibility:") and "appears in its content" in message
+    attachment.refresh_from_db()
+    assert attachment.visibility == Visibility.NETWORK
+
+
+def test_an_xlsx_naming_the_enterprise_cannot_be_made_public(tenancy) -> None:
+    case = make_case(tenancy.member_a, enterprise_name="Secret Dairy Ltd")
+    workbook = xlsx_with("Boiler house", "Condensate line, secret-dairy ltd.")
+    with pytest.raises(ValidationError) as refused:
+        _attach(tenancy, case, "figures.xlsx", workbook, visibility="public")
+    [message] = refused.value.message_dict["visibility"]
+    assert message.startswith("Visibility:") and "appears in its content" in message
+
+    attachment = _attach(tenancy, case, "figures.xlsx", workbook)
+    assert attachment.name_check == NameCheck.IN_CONTENT
+    with pytest.raises(ValidationError) as refused:
+        services.case_attachment_set_visibility(
+            actor=tenancy.staff_a, attachment=attachment, visibility="public"
+        )
+    assert "visibility" in refused.value.message_dict
+    attachment.refresh_from_db()
+    assert attachment.visibility == Visibility.NETWORK
+    # The same workbook without the name may be public.
+    clean = _attach(tenancy, case, "clean.xlsx", xlsx_with("Boiler house"), visibility="public")
+    assert (clean.visibility, clean.name_check) == ("public", NameCheck.CLEAR)
+
+
+def test_a_file_named_after_the_enterprise_cannot_be_public(tenancy) -> None:
+    case = make_case(tenancy.member_a, enterprise_name="Kitumbe Tea Factory")
+    with pytest.raises(ValidationError) as refused:
+        _attach(tenancy, case, "KITUMBE tea_factory 2014.png", PNG, visibility="public")
+    [message] = refused.value.message_dict["visibility"]
+    assert message.startswith("Visibility:") and "appears in its file name" in message
+    # An image's content is not searched: another name is public.
+    photo = _attach(tenancy, case, "boiler-house.png", PNG, visibility="public")
+    assert photo.visibility == Visibility.PUBLIC
+
+
+def test_the_database_refuses_a_public_attachment_not_found_clear(tenancy) -> None:
+    case = make_case(tenancy.member_a)
+    attachment = _attach(tenancy, case, "audit.pdf", pdf_with_pages("Secret Dairy Ltd"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CaseAttachment.objects.filter(pk=attachment.pk).update(visibility=Visibility.PUBLIC)
+
+
+# --- the enterprise renamed -----------------------------------------------------------------
+
+
+def test_renaming_the_enterprise_makes_a_public_file_naming_it_network_only(
+    client, tenancy
+) -> None:
+    case = make_case(tenancy.member_a, enterprise_name="Secret Dairy Ltd")
+    named = _attach(
+        tenancy,
+        case,
+        "audit.pdf",
+        pdf_with_pages("Energy audit of the Kitumbé tea factory"),
+        visibility="public",
+    )
+    other = _attach(tenancy, case, "photo.png", PNG, visibility="public")
+    assert named.visibility == Visibility.PUBLIC
+
+    services.case_update(
+        actor=tenancy.staff_a, case=case, fields={"enterprise_name": "Kitumbe Tea Factory"}
+    )
+    named.refresh_from_db()
+    other.refresh_from_db()
+    assert (named.visibility, named.name_check) == ("network", NameCheck.IN_CONTENT)
+    assert named.unpublished_at is not None
+    assert other.visibility == Visibility.PUBLIC
+    # The uploader is told on the case page; making it public again is refused.
+    client.force_login(tenancy.staff_a)
+    page = client.get(reverse("knowledge:case-detail", args=[case.public_id])).content.decode()
+    assert 'data-testid="attachment-unpublished"' in page
+    assert "the enterprise is named in the content" in page
+    with pytest.raises(ValidationError):
+        services.case_attachment_set_visibility(
+            actor=tenancy.staff_a, attachment=named, visibility="public"
+        )
+    # Approved, the case's visitors get the photo only.
+    case.refresh_from_db()
+    case.status = ReviewStatus.APPROVED
+    case.save()
+    client.logout()
+    assert client.get(_download(case, named)).status_code == 404
+    assert client.get(_download(case, other)).status_code == 200
+
+
+def test_visibility_changes_only_while_the_case_may_be_edited(tenancy) -> None:
+    case = make_case(tenancy.member_a)
+    attachment = _attach(tenancy, case, "figures.pdf", pdf_with_pages("Fuel use"))
+    services.case_attachment_set_visibility(
+        actor=tenancy.staff_a, attachment=attachment, visibility="public"
+    )
+    attachment.refresh_from_db()
+    assert attachment.visibility == Visibility.PUBLIC
+    case.status = ReviewStatus.SUBMITTED
+    case.save()
+    attachment.refresh_from_db()
+    with pytest.raises(ConflictError):
+        services.case_attachment_set_visibility(
+            actor=tenancy.staff_a, attachment=attachment, visibility="network"
+        )
+
+
+# --- files that cannot be searched ----------------------------------------------------------
+
+
+def test_a_malformed_pdf_is_kept_network_only_and_marked_unchecked(client, tenancy) -> None:
+    case = make_case(tenancy.member_a)
+    broken = pdf_with_pages("Secret Dairy Ltd")[:120]  # cut short: no pages, no xref
+    with pytest.raises(ValidationError) as refused:
+        _attach(tenancy, case, "audit.pdf", broken, visibility="public")
+    [message] = refused.value.message_dict["visibility"]
+    assert message.startswith("Visibility:") and "could not be checked" in message
+
+    attachment = _attach(tenancy, case, "audit.pdf", broken)
+    assert (attachment.visibility, attachment.name_check) == ("network", NameCheck.UNCHECKED)
+    client.force_login(tenancy.staff_a)
+    page = client.get(reverse("knowledge:case-detail", args=[case.public_id])).content.decode()
+    assert "the file could not be checked" in page
+
+
+def test_a_file_longer_than_the_limits_is_not_checked(tenancy, settings) -> None:
+    case = make_case(tenancy.member_a)
+    settings.ATTACHMENT_CHECK_MAX_PAGES = 2
+    short = _attach(tenancy, case, "a.pdf", pdf_with_pages("one", "two"), visibility="public")
+    assert short.name_check == NameCheck.CLEAR
+    long = _attach(tenancy, case, "b.pdf", pdf_with_pages("one", "two", "Secret Dairy Ltd"))
+    assert long.name_check == NameCheck.UNCHECKED
+    settings.ATTACHMENT_CHECK_MAX_CELLS = 5
+    workbook = _attach(tenancy, case, "c.xlsx", xlsx_with("one", "two"))
+    assert workbook.name_check == NameCheck.UNCHECKED
+
+
+def test_plain_text_and_csv_are_searched() -> None:
+    for content_type in ("text/plain", "text/csv"):
+        found = name_search.search(
+            enterprise_name="Café Ñandú",
+            filename="notes",
+            content_type=content_type,
+            stream=io.BytesIO("site;CAFE NANDU;2014\n".encode("cp1252")),
+        )
+        assert found == NameCheck.IN_CONTENT, content_type
+
+
+def test_names_shorter_than_three_letters_are_not_searched_for() -> None:
+    for name in ("", "A.B", " x "):
+        found = name_search.search(
+            enterprise_name=name, filename="ab-report.pdf", content_type="image/png", stream=None
+        )
+        assert found == NameCheck.CLEAR, name
+    assert (
+        name_search.search(
+            enterprise_name="ABC", filename="abc.png", content_type="image/png", stream=None
+        )
+        == NameCheck.IN_FILENAME
+    )
+
+
+# --- the property ---------------------------------------------------------------------------
+
+ACCENTS = ("\u0301", "\u0300", "\u0302", "\u0308", "\u0303", "\u0327")
+# Letters of any script whose capital is one letter (not "ᾳ", whose capital "ΑΙ" turns its
+# accent, the iota subscript, into a letter of its own).
+LETTER = st.characters(codec="utf-8", categories=("Lu", "Ll")).filter(lambda c: len(c.upper()) == 1)
+SEPARATOR = st.sampled_from(["", "", " ", "  ", "\t", "-", "_", "."])
+
+
+@st.composite
+def disguised(draw: Any, name: str) -> str:
+    """``name`` with each letter's case changed or kept, accents added to or taken from it,
+    and spaces (or the dashes and underscores of stored file names) between the letters."""
+    out = []
+    for letter in name:
+        base = "".join(
+            c for c in unicodedata.normalize("NFD", letter) if not unicodedata.combining(c)
+        )
+        shown = draw(st.sampled_from([letter, base or letter]))
+        shown = draw(st.sampled_from([shown, shown.upper(), shown.lower()]))
+        if draw(st.booleans()):
+            shown += draw(st.sampled_from(ACCENTS))
+        out.append(unicodedata.normalize(draw(st.sampled_from(["NFC", "NFD"])), shown))
+        out.append(draw(SEPARATOR))
+    return "".join(out)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(data=st.data(), name=st.text(LETTER, min_size=3, max_size=20))
+def test_a_file_name_built_around_the_enterprise_name_is_flagged(data: Any, name: str) -> None:
+    before = data.draw(st.text(max_size=10), label="before")
+    after = data.draw(st.text(max_size=10), label="after")
+    filename = before + data.draw(disguised(name), label="disguised") + after + ".pdf"
+    found = name_search.search(
+        enterprise_name=name, filename=filename, content_type="application/pdf", stream=None
+    )
+    assert found == NameCheck.IN_FILENAME
