@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -86,10 +90,36 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea,
         help_text=_("Projects, assessments, trainings and results of the last three years."),
     )
-    contact_email = forms.EmailField(label=_("Contact email"))
+    contact_email = forms.ChoiceField(
+        label=_("Contact email"),
+        error_messages={
+            "required": _("Choose the contact email among your verified addresses."),
+            "invalid_choice": _(
+                "The contact email must be one of your verified addresses. Add and verify "
+                "another address on your account's email page first."
+            ),
+        },
+    )
     charter_accepted = forms.BooleanField(
         label=_("We accept the RECPnet Charter and its principles."), required=False
     )
+
+    def __init__(self, *args: Any, contact_emails: Sequence[str] = (), **kwargs: Any) -> None:
+        """``contact_emails``: the applicant's verified addresses, the only ones the portal
+        sends the application to."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["contact_email"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(email, email) for email in contact_emails]
+        if contact_emails:
+            field.initial = contact_emails[0]
+        field.help_text = format_html(
+            gettext(
+                "Only an address you have verified. To use another one, add and verify it on "
+                'your account\'s <a href="{url}">email page</a> first.'
+            ),
+            url=reverse("account_email"),
+        )
 
 
 class RecommendationForm(forms.Form):

@@ -286,12 +286,9 @@ class Application(models.Model):
                 condition=~models.Q(state="rejected") | ~models.Q(decision_reason=""),
                 name="application_rejected_has_reason",
             ),
-            # One open application per organisation name (case-insensitive), whoever files it.
-            models.UniqueConstraint(
-                Lower("name"),
-                condition=models.Q(state__in=["submitted", "recommended", "not_recommended"]),
-                name="application_one_open_per_name",
-            ),
+            # No uniqueness on the organisation's name: refusing a second application would tell
+            # anyone that one is pending. Applications sharing a name with an open application
+            # or a member are flagged to the secretariat instead (members.selectors).
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +28,7 @@ from recpnet.roles import remember
 
 from . import evidence, policies
 from .models import (
+    OPEN_APPLICATION_STATES,
     TIER_ORDER,
     Application,
     EligibilityThreshold,
@@ -353,6 +364,60 @@ def applications_visible_to(*, actor: Any) -> QuerySet[Application]:
 
 def application_get_for_user(*, actor: Any, reference: Any) -> Application:
     return get_object_or_404(applications_visible_to(actor=actor), reference=reference)
+
+
+def _named_like(name: Any) -> tuple[QuerySet[Application], QuerySet[Member]]:
+    """Open applications and members whose name equals ``name`` (case-insensitive)."""
+    return (
+        Application.objects.filter(state__in=OPEN_APPLICATION_STATES, name__iexact=name),
+        Member.objects.filter(name__iexact=name),
+    )
+
+
+def application_queue(*, actor: Any) -> QuerySet[Application]:
+    """The applications the actor sees, each with ``possible_duplicate``: it is open and another
+    open application or a member has the same name. Flagged only to whoever decides on it, so
+    no applicant or coordinator learns from it what else is pending."""
+    same_applications, same_members = _named_like(OuterRef("name"))
+    decides = policies.filter_allowed(Application.objects.all(), actor, "application", "decide")
+    return applications_visible_to(actor=actor).annotate(
+        possible_duplicate=Case(
+            When(
+                Q(state__in=OPEN_APPLICATION_STATES)
+                & Q(pk__in=decides.values("pk"))
+                & (Exists(same_applications.exclude(pk=OuterRef("pk"))) | Exists(same_members)),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    """What shares an open application's name: other open applications and members."""
+
+    applications: list[Application]
+    members: list[Member]
+
+    def __bool__(self) -> bool:
+        return bool(self.applications or self.members)
+
+
+def application_duplicates(*, actor: Any, application: Application) -> Duplicates:
+    """For whoever decides on an open application: the others of the same name (none for anyone
+    else, nor once it is closed)."""
+    if not application.is_open or not policies.allows(actor, "application", "decide", application):
+        return Duplicates([], [])
+    same_applications, same_members = _named_like(application.name)
+    visible_applications = applications_visible_to(actor=actor).filter(
+        pk__in=same_applications.exclude(pk=application.pk).values("pk")
+    )
+    visible_members = members_visible_to(actor=actor).filter(pk__in=same_members.values("pk"))
+    return Duplicates(
+        list(visible_applications.order_by("created_at")), list(visible_members.order_by("name"))
+    )
 
 
 def application_counts(*, actor: Any) -> dict[str, int]:

@@ -23,7 +23,6 @@ from . import evidence, policies
 from .emails import absolute, send_on_commit
 from .events import MemberCountryChanged, MemberTierChanged
 from .models import (
-    OPEN_APPLICATION_STATES,
     TIER_ORDER,
     Application,
     ApplicationState,
@@ -574,6 +573,37 @@ def staff_set_role(*, actor: Any, membership: Membership, role: str) -> Membersh
 # --- applications -------------------------------------------------------------------------------
 
 
+def application_contact_emails(*, actor: Any) -> list[str]:
+    """The addresses an applicant may give as the contact: those they have verified on their
+    account, the primary first. Nothing else is ever sent the application."""
+    from allauth.account.models import EmailAddress
+
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    return list(
+        EmailAddress.objects.filter(user=actor, verified=True)
+        .order_by("-primary", "email")
+        .values_list("email", flat=True)
+    )
+
+
+def _verified_contact(contact_email: str, verified: list[str]) -> str:
+    """The applicant's own verified address matching ``contact_email``, as stored on the
+    account; refused on the field otherwise (the portal mails it the application)."""
+    wanted = (contact_email or "").strip().lower()
+    for email in verified:
+        if email.lower() == wanted:
+            return email
+    raise ValidationError(
+        {
+            "contact_email": _(
+                "The contact email must be one of your verified addresses. Add and verify "
+                "another address on your account's email page first."
+            )
+        }
+    )
+
+
 @transaction.atomic
 def application_submit(
     *,
@@ -591,7 +621,13 @@ def application_submit(
     services: str = "",
 ) -> Application:
     """An organisation applies for membership; its chapter's coordinators are asked to
-    recommend it."""
+    recommend it.
+
+    The answer never depends on other organisations: an application named like a pending one
+    or a member is accepted like any other (the secretariat sees it flagged), so submitting
+    cannot tell anyone what is pending. Its text is mailed only to the applicant's own
+    verified addresses; the coordinators get a link.
+    """
     policies.authorize(actor, "application", "submit")
     name = _required_text(name, "name", _("Give the organisation's name."))
     country_obj = _country(country)
@@ -601,22 +637,8 @@ def application_submit(
         )
     if organisation_type not in OrganisationType.values:
         raise ValidationError({"organisation_type": _("Choose an organisation type.")})
-    if Member.objects.filter(name__iexact=name).exists():
-        raise ValidationError(
-            {"name": _("%(name)s is already a member of RECPnet.") % {"name": name}}
-        )
-    # Lock any open application of the same name so two submissions cannot both pass.
-    if (
-        Application.objects.select_for_update()
-        .filter(name__iexact=name, state__in=OPEN_APPLICATION_STATES)
-        .exists()
-    ):
-        raise ValidationError(
-            {
-                "name": _("An application from %(name)s is already being considered.")
-                % {"name": name}
-            }
-        )
+    verified = application_contact_emails(actor=actor)
+    contact_email = _verified_contact(contact_email, verified)
     application = Application(
         applicant=actor,
         name=name,
@@ -632,20 +654,14 @@ def application_submit(
         services=bounds.clean_text(services),
     )
     application.full_clean(validate_constraints=False)
-    try:
-        with transaction.atomic():
-            application.save()
-    except IntegrityError as exc:  # a concurrent submission won the race
-        raise ValidationError(
-            {
-                "name": _("An application from %(name)s is already being considered.")
-                % {"name": name}
-            }
-        ) from exc
+    application.save()
     url = absolute("members:application", reference=application.reference)
+    own = list(
+        dict.fromkeys([contact_email, *(e for e in verified if e.lower() == actor.email.lower())])
+    )
     send_on_commit(
         "application_received",
-        to=[actor.email, contact_email],
+        to=own,
         context={"application": application, "url": url},
     )
     coordinators = Coordinator.objects.filter(chapter=country_obj.chapter).values_list(

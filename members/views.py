@@ -308,7 +308,8 @@ def add_seat(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
-    form = ApplicationForm(request.POST or None)
+    contact_emails = services.application_contact_emails(actor=request.user)
+    form = ApplicationForm(request.POST or None, contact_emails=contact_emails)
     if request.method == "POST" and form.is_valid():
         application = _attempt(
             request,
@@ -318,14 +319,14 @@ def apply(request: HttpRequest) -> HttpResponse:
         if application is not None:
             messages.success(request, _("Thank you: your application was received."))
             return redirect("members:application", reference=application.reference)
-    return render(request, "members/apply.html", {"form": form})
+    return render(request, "members/apply.html", {"form": form, "contact_emails": contact_emails})
 
 
 @login_required
 @require_GET
 def applications(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
-    qs = selectors.applications_visible_to(actor=request.user)
+    qs = selectors.application_queue(actor=request.user)
     if state in ApplicationState.values:
         qs = qs.filter(state=state)
     return render(
@@ -356,6 +357,7 @@ def _application_context(
         "themes": [THEME_LABELS.get(t, t) for t in application.themes],
         "can_recommend": can_recommend,
         "can_decide": can_decide,
+        "duplicates": selectors.application_duplicates(actor=user, application=application),
         "recommend_form": forms.get("recommend_form") or RecommendationForm(),
         "decision_form": forms.get("decision_form") or DecisionForm(),
     }
