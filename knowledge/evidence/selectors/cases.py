@@ -58,16 +58,23 @@ def case_get_for_user(*, actor: Any, public_id: Any) -> Case:
     return policies.get(_base(), actor, "case", "view", public_id=public_id)
 
 
-def case_with_details(*, case: Case) -> Case:
-    """The case's rows for its page (impacts with indicators, figures, attachments)."""
+def case_with_details(*, actor: Any, case: Case) -> Case:
+    """The case's rows for its page (impacts with indicators, figures) and the attachments the
+    actor may download (the rulebook's attachment rule: a visitor never sees a network-only
+    file named)."""
     case.impacts_list = list(case.impacts.select_related("indicator"))  # type: ignore[attr-defined]
     case.figures_list = list(case.figures.all())  # type: ignore[attr-defined]
-    case.attachments_list = list(case.attachments.all())  # type: ignore[attr-defined]
+    attachments = CaseAttachment.objects.filter(case=case).select_related("case__member__country")
+    case.attachments_list = list(  # type: ignore[attr-defined]
+        policies.filter_allowed(attachments, actor, "case_attachment", "view")
+    )
     return case
 
 
 def attachment_get_for_user(*, actor: Any, case: Case, attachment_id: Any) -> CaseAttachment:
-    """Attachments are seen by whoever sees the case (call after ``case_get_for_user``)."""
+    """One attachment of the case, if the actor may download it (public ones with their
+    approved public case, the others as the case's rules allow); call after
+    ``case_get_for_user``."""
     attachments = CaseAttachment.objects.filter(case=case).select_related("case__member__country")
     return policies.get(attachments, actor, "case_attachment", "view", public_id=attachment_id)
 

@@ -161,14 +161,7 @@ def case_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 def case_page(request: HttpRequest, case: Case, *, status: int = 200) -> HttpResponse:
     """The case page (also answering a refused review action, with the refusal's status)."""
-    selectors.case_with_details(case=case)
-    # Only the attachments the actor may download are listed (the rulebook's attachment rule,
-    # read on the rows already loaded): a visitor never sees a network-only file named.
-    case.attachments_list = [  # type: ignore[attr-defined]
-        a
-        for a in case.attachments_list  # type: ignore[attr-defined]
-        if policies.allows(request.user, "case_attachment", "view", a)
-    ]
+    selectors.case_with_details(actor=request.user, case=case)
     # With each, whether the actor is on its uploader's side (notices about it, and changing
     # its visibility while the case may be edited).
     attachments = [
