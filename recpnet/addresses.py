@@ -27,9 +27,12 @@ def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     elif value.count(":") == 1:  # "203.0.113.7:443"
         value = value.split(":", 1)[0]
     try:
-        return ipaddress.ip_address(value)
+        address = ipaddress.ip_address(value)
     except ValueError:
         return None
+    # A dual-stack socket reports an IPv4 peer as ::ffff:a.b.c.d: the same address.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
 
 
 @lru_cache(maxsize=8)

@@ -43,6 +43,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     list_display = ("token_key", "user", "name", "created", "expiry", "last_used_at")
     list_filter = ("second_factor",)
+    list_select_related = ("user",)
     search_fields = ("user__email", "name", "token_key")
     fields = ("user", "name", "token_key", "created", "expiry", "last_used_at", "address")
     readonly_fields = fields

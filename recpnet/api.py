@@ -220,8 +220,9 @@ failure within five minutes locks the account for both), and coordinators and th
 must give their authenticator code. The key is shown once and stored only as a hash. It
 expires (`expires`, UTC) and is listed on the account's security page (`/accounts/tokens/`),
 where it can be revoked; `DELETE /api/v1/auth/token/` revokes the token that authenticates
-the call. Every token of an account is revoked when its password, email address, two-factor
-settings or roles change, or when the account is deactivated. Send it as
+the call. Every token of an account is revoked when its password, email address or two-factor
+settings change, when one of its roles (a staff membership, a coordinator assignment, the
+secretariat flag) is removed or changed, or when the account is deactivated. Send it as
 `Authorization: Token <key>`."""  # noqa: S105 - documentation, not a secret
 
 
@@ -284,7 +285,7 @@ class TokenView(APIView):
         description="Revokes the token given in the `Authorization` header. " + TOKEN_LIFECYCLE,
         request=None,
         responses={204: None, 401: ErrorSerializer},
-        auth=[{"tokenAuth": []}],
+        auth=[{"tokenAuth": []}],  # type: ignore[list-item]  # an OpenAPI security list
     )
     def delete(self, request: Request) -> Response:
         from recpnet.models import ApiToken

@@ -8,15 +8,19 @@ log-in gave an authenticator code.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from recpnet.mfa import has_mfa, mfa_required_message, needs_mfa
+
+_KEY = re.compile(rb"[0-9a-f]{64}")
 
 # The "last used" time on the security page is kept to the minute: one write per token per
 # minute at most, not one per request.
@@ -35,6 +39,13 @@ class TokenAuthentication(KnoxTokenAuthentication):
     """``Authorization: Token <key>``: a live, unexpired token of an active account."""
 
     check_second_factor = True
+
+    def authenticate_credentials(self, token: bytes) -> tuple[Any, Any]:
+        # A key is 64 hexadecimal characters: anything else (bytes that are not UTF-8
+        # included) is refused before knox decodes and looks it up.
+        if not _KEY.fullmatch(token):
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        return super().authenticate_credentials(token)  # type: ignore[no-any-return]
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         result = super().authenticate(request)

@@ -40,11 +40,9 @@ def needs_mfa(user: Any, roles: Any = None) -> bool:
     return bool(roles.secretariat or roles.chapter_ids)
 
 
-def totp_authenticator(user: Any) -> Authenticator | None:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-
-
 def has_mfa(user: Any) -> bool:
+    """The account has an authenticator app: the one test of "uses two-factor authentication"
+    (its log-ins ask for a code; recovery codes only stand in for it)."""
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 

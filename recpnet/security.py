@@ -2,16 +2,18 @@
 and client address — logged to the ``recpnet.security`` logger and kept as rows the secretariat
 can read in the admin.
 
-An event must outlive the request that caused it: a refused log-in is often answered by rolling
-back the request's transaction. So a row recorded while the caller is inside a transaction is
-written on a connection of its own that commits at once (PostgreSQL). SQLite, the single-process
-development default, allows one writer at a time: there the row joins the caller's transaction.
+A refusal must outlive the request that caused it: a refused log-in is often answered by
+rolling back the request's transaction. So a refusal, failure or lockout recorded while the
+caller is inside a transaction is written on a connection of its own, opened for the row and
+closed at once, that commits immediately (PostgreSQL; SQLite, the single-process development
+default, allows one writer at a time, so there the row joins the caller's transaction). An
+event that reports a write (a token issued or revoked) is ``durable=False``: it shares the
+write's transaction, so the log never reports what was rolled back.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +30,14 @@ logger = logging.getLogger("recpnet.security")
 __all__ = ["client_address", "record"]
 
 
-def record(kind: str, *, request: HttpRequest | None, user: Any = None, detail: str = "") -> None:
+def record(
+    kind: str,
+    *,
+    request: HttpRequest | None,
+    user: Any = None,
+    detail: str = "",
+    durable: bool = True,
+) -> None:
     """Keep one event. ``user`` is the account concerned (authenticated or not: a refused
     log-in names the account it was refused for)."""
     from recpnet.models import SecurityEvent
@@ -44,7 +53,7 @@ def record(kind: str, *, request: HttpRequest | None, user: Any = None, detail: 
         detail=detail[:500],
     )
     connection = connections[DEFAULT_DB_ALIAS]
-    if connection.in_atomic_block and connection.vendor == "postgresql":
+    if durable and connection.in_atomic_block and connection.vendor == "postgresql":
         _insert_committed(event)
     else:
         event.save()
@@ -58,46 +67,30 @@ def record(kind: str, *, request: HttpRequest | None, user: Any = None, detail: 
     )
 
 
-_own = threading.local()
-_opened: list[Any] = []
-
-
-def _own_connection() -> Any:
-    """This thread's connection of its own to the default database (autocommit)."""
-    own = getattr(_own, "connection", None)
-    if own is None:
-        own = connections.create_connection(DEFAULT_DB_ALIAS)
-        own.inc_thread_sharing()  # closable by close_own_connections() from any thread
-        _own.connection = own
-        _opened.append(own)
-    own.close_if_unusable_or_obsolete()
-    return own
-
-
-def close_own_connections() -> None:
-    """Close the security log's own connections (before the database is dropped or moved)."""
-    for own in _opened:
-        own.close()
-
-
 def _insert_committed(event: Any) -> None:
-    """Insert ``event`` on this thread's own connection, committed at once: the caller's
+    """Insert ``event`` on a connection of its own, committed at once: the caller's
     transaction, whatever becomes of it, cannot take the row with it. Should that connection
     fail, the row joins the caller's transaction rather than being lost outright."""
     model = type(event)
     query = InsertQuery(model)
     query.insert_values([f for f in model._meta.concrete_fields if not f.primary_key], [event])
+    own = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
-        own = _own_connection()
         with own.cursor() as cursor:
             for sql, params in query.get_compiler(connection=own).as_sql():
                 cursor.execute(sql, params)
     except DatabaseError:
         logger.exception("security log: own connection failed; writing in the transaction")
-        broken = getattr(_own, "connection", None)
-        if broken is not None:
-            broken.close()
         event.save()
+    finally:
+        own.close()
+
+
+def events_of(*, user_id: int, limit: int = 20) -> list[Any]:
+    """The account's own latest events, newest first (its security page)."""
+    from recpnet.models import SecurityEvent
+
+    return list(SecurityEvent.objects.filter(user_id=user_id).order_by("-at", "-id")[:limit])
 
 
 @receiver(user_logged_in)

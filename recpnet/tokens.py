@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from recpnet.addresses import client_address
@@ -91,6 +91,7 @@ def token_issue(
         request=request,
         user=user,
         detail=f"token={token.token_key}; name={token.name}; second_factor={second_factor}",
+        durable=False,
     )
     return token, key
 
@@ -101,7 +102,9 @@ def _check_code(request: HttpRequest, user: Any, code: str) -> bool:
     (the same as the log-in page's second step)."""
     from allauth.mfa.base.forms import AuthenticateForm
 
-    if not Authenticator.objects.filter(user=user).exists():
+    from recpnet.mfa import has_mfa
+
+    if not has_mfa(user):
         return False
     code = code.strip()
     if not code:
@@ -122,7 +125,7 @@ def _check_code(request: HttpRequest, user: Any, code: str) -> bool:
 def token_revoke(*, request: HttpRequest | None, actor: Any, token: ApiToken) -> None:
     """Revoke one of the actor's own tokens (the selector :func:`tokens_of` finds them)."""
     if token.user_id != actor.pk:
-        raise PermissionDenied
+        raise Http404  # another's token is not there, as anything else of another's
     _revoke(token, request=request, reason="revoked by its holder")
 
 
@@ -147,6 +150,7 @@ def _revoke(token: ApiToken, *, request: HttpRequest | None, reason: str) -> Non
         request=request,
         user=token.user,
         detail=f"token={token.token_key}; name={token.name}; {reason}",
+        durable=False,  # shares the revocation's fate
     )
 
 
@@ -180,9 +184,15 @@ def _user_after(sender: Any, instance: Any, update_fields: Any = None, **kwargs:
     if not before:
         return
     reasons = []
-    # A hash rewritten by a hasher upgrade at log-in (update_fields == {"password"} and no raw
-    # password set) is the same password; any other change of the hash is a new password.
-    upgrade = update_fields is not None and set(update_fields) == {"password"}
+    # A hash rewritten by a hasher upgrade at log-in is the same password: Django's
+    # check_password saves only the password field and clears the raw password before saving.
+    # Any other change of the hash (set_password, however saved; an admin or shell write) is
+    # a new password.
+    upgrade = (
+        update_fields is not None
+        and set(update_fields) == {"password"}
+        and getattr(instance, "_password", None) is None
+    )
     if before["password"] != instance.password and not upgrade:
         reasons.append("password changed")
     if before["email"].lower() != instance.email.lower():

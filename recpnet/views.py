@@ -7,11 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from recpnet import health, tokens
-from recpnet.models import SecurityEvent
+from recpnet import health, security, tokens
 
 
 def _api_error(request: HttpRequest, status: int, code: str, message: str) -> JsonResponse:
@@ -59,7 +59,11 @@ def account_tokens(request: HttpRequest) -> HttpResponse:
             count = tokens.tokens_revoke_all(
                 user_id=user_id, reason="revoked by its holder", request=request
             )
-            messages.success(request, _("%(count)d API token(s) revoked.") % {"count": count})
+            messages.success(
+                request,
+                ngettext("%(count)d API token revoked.", "%(count)d API tokens revoked.", count)
+                % {"count": count},
+            )
         else:
             token = own.filter(token_key=request.POST.get("token", "")).first()
             if token is None:
@@ -67,7 +71,7 @@ def account_tokens(request: HttpRequest) -> HttpResponse:
             tokens.token_revoke(request=request, actor=request.user, token=token)
             messages.success(request, _("API token “%(name)s” revoked.") % {"name": token.name})
         return redirect("account_tokens")
-    events = SecurityEvent.objects.filter(user_id=user_id).order_by("-at")[:20]
+    events = security.events_of(user_id=user_id)
     return render(request, "account/tokens.html", {"tokens": own, "events": events})
 
 

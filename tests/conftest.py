@@ -98,7 +98,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None) -> Iterator[None]:
+def django_db_setup(django_db_setup: None) -> None:
     """Keep the serialized reference data where every later connection object finds it.
 
     Connections are per execution context, and Playwright's event loop gives tests that run
@@ -111,12 +111,6 @@ def django_db_setup(django_db_setup: None) -> Iterator[None]:
     contents = getattr(conn, "_test_serialized_contents", None)
     if contents is not None:
         type(conn)._test_serialized_contents = contents
-    yield
-    # The security log writes on connections of its own; close them before the test
-    # database is dropped.
-    from recpnet.security import close_own_connections
-
-    close_own_connections()
 
 
 @pytest.fixture(autouse=True)

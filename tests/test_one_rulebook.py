@@ -45,10 +45,9 @@ ALLOWED: dict[tuple[str, str], int] = {
     # authentication classes (any endpoint, reads included) and the token endpoint's answer.
     ("recpnet/auth.py", "raise PermissionDenied"): 1,
     ("recpnet/api.py", "raise PermissionDenied"): 1,
-    # recpnet.tokens: (1) no token for a reviewer whose log-in gave no second factor (the same
-    # requirement); (2) a token is revoked by its holder only — ownership of a credential, not
-    # a role; and the secretariat flag is read to notice the role ending (tokens revoked).
-    ("recpnet/tokens.py", "raise PermissionDenied"): 2,
+    # recpnet.tokens: no token for a reviewer whose log-in gave no second factor (the same
+    # requirement); and the secretariat flag is read to notice the role ending (tokens revoked).
+    ("recpnet/tokens.py", "raise PermissionDenied"): 1,
     ("recpnet/tokens.py", "user.is_secretariat"): 1,
     # Navigation only: which links to show. Each linked page asks the rulebook itself.
     ("templates/includes/nav_roles.html", "roles.secretariat"): 5,
