@@ -12,7 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest, HttpResponseBase
 
 from recpnet.addresses import client_address
-from recpnet.security import record
+from recpnet.security import account_for, record
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -21,12 +21,31 @@ class AccountAdapter(DefaultAccountAdapter):
         # a header the client chose unless it came through a configured proxy.
         return client_address(request) or "0.0.0.0"  # noqa: S104 - a key, not a bind address
 
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        # The password limits (per account, per address), page and API token alike.
+        self._checking_password = True
+        try:
+            super().pre_authenticate(request, **credentials)
+        except forms.ValidationError:
+            attempted = str(credentials.get("email") or "")[:254]
+            record(
+                "lockout",
+                request=request,
+                user=account_for(attempted),
+                detail=f"password limit; attempted={attempted}",
+            )
+            raise
+        finally:
+            self._checking_password = False
+
     def validation_error(self, code: str, *args: Any) -> forms.ValidationError:
-        # Every refusal by the log-in limits passes here — password or authenticator code, page
-        # or API token (allauth's MFA checks raise through the account adapter too).
-        if code == "too_many_login_attempts":
-            request = context.request if hasattr(context, "request") else None
-            record("lockout", request=request, detail=getattr(request, "path", ""))
+        # The authenticator-code limit (allauth's MFA step raises through here, page and API
+        # token alike); the password limits are recorded in pre_authenticate.
+        if code == "too_many_login_attempts" and not getattr(self, "_checking_password", False):
+            request = getattr(context, "request", None)
+            # The token endpoint names the account whose code is checked (recpnet.tokens).
+            user = getattr(request, "code_checked_for", None)
+            record("lockout", request=request, user=user, detail="code limit")
         return super().validation_error(code, *args)
 
     # Sign-up with an address that already has an account is answered as if an account had

@@ -25,13 +25,16 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "kind", "email", "address", "path")
+    list_display = ("at", "kind", "email", "address", "path", "detail")
     list_filter = ("kind",)
-    search_fields = ("email", "address", "path")
+    search_fields = ("email", "address", "path", "detail")
     date_hierarchy = "at"
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # the log is evidence: kept, never edited or deleted from the portal
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

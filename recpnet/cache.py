@@ -66,7 +66,10 @@ class ResilientRedisCache(RedisCache):
             )
         except _ERRORS as exc:
             _warn("add", exc)
-            return False
+            # No cache, so nothing else holds the key: answering "not added" would make every
+            # lock wait forever (allauth's rate limits take one per attempt), and with it every
+            # log-in fail while Redis is down.
+            return True
 
     def set_many(self, data: Any, timeout: Any = None, version: int | None = None) -> list[Any]:
         try:

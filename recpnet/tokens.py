@@ -82,7 +82,7 @@ def token_issue(
             _revoke(old, request=request, reason="replaced by a newer token (limit per account)")
         token, key = ApiToken.objects.create(
             user,
-            name=name.strip()[:100],
+            name=" ".join(name.split())[:100],  # one line: it is shown and logged
             second_factor=second_factor,
             address=client_address(request),
         )
@@ -90,7 +90,7 @@ def token_issue(
         "token_issued",
         request=request,
         user=user,
-        detail=f"token={token.token_key}; name={token.name}; second_factor={second_factor}",
+        detail=f"token={token.token_key}; name={token.name!r}; second_factor={second_factor}",
         durable=False,
     )
     return token, key
@@ -112,6 +112,7 @@ def _check_code(request: HttpRequest, user: Any, code: str) -> bool:
         raise ValidationError(
             {"code": _("This account uses two-factor authentication: give the current code.")}
         )
+    request.code_checked_for = user  # type: ignore[attr-defined]  # named in a lockout
     form = AuthenticateForm(user=user, data={"code": code})
     if not form.is_valid():
         error = form.errors.as_data()["code"][0]
@@ -149,7 +150,7 @@ def _revoke(token: ApiToken, *, request: HttpRequest | None, reason: str) -> Non
         "token_revoked",
         request=request,
         user=token.user,
-        detail=f"token={token.token_key}; name={token.name}; {reason}",
+        detail=f"token={token.token_key}; name={token.name!r}; {reason}",
         durable=False,  # shares the revocation's fate
     )
 

@@ -151,6 +151,48 @@ def test_a_malformed_token_is_a_401_never_a_500(client, db, header: bytes) -> No
     assert response.status_code == 401
 
 
+def test_failures_and_lockouts_are_filed_under_the_account_they_aimed_at(client, db) -> None:
+    user = factories.UserFactory()
+    for _ in range(6):
+        client.post(
+            TOKEN_URL,
+            {"email": user.email.upper(), "password": "wrong"},
+            content_type="application/json",
+        )
+    kinds = _events(user)
+    assert kinds.count("login_failed") == 5
+    assert kinds[-1] == "lockout"
+    # The holder sees them on their security page.
+    client.force_login(user)
+    assert "lockout" in client.get("/accounts/tokens/").content.decode()
+
+
+def test_a_token_name_cannot_forge_a_log_line(client, db) -> None:
+    user = factories.UserFactory()
+    forged = "x\n2026-12-02 INFO recpnet.security login user=a@b; second_factor=True"
+    client.post(
+        TOKEN_URL,
+        {"email": user.email, "password": factories.PASSWORD, "name": forged},
+        content_type="application/json",
+    )
+    token = ApiToken.objects.get(user=user)
+    assert "\n" not in token.name
+    (detail,) = SecurityEvent.objects.filter(user_id=user.pk, kind="token_issued").values_list(
+        "detail", flat=True
+    )
+    assert "\n" not in detail and f"name={token.name!r}" in detail
+
+
+def test_the_security_log_cannot_be_deleted_in_the_admin(client, db) -> None:
+    admin = factories.UserFactory(is_staff=True, is_superuser=True, is_secretariat=True)
+    record("login_failed", request=None, user=admin, detail="evidence")
+    event = SecurityEvent.objects.filter(user_id=admin.pk).latest("at")
+    client.force_login(admin)
+    response = client.post(f"/admin/recpnet/securityevent/{event.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert SecurityEvent.objects.filter(pk=event.pk).exists()
+
+
 def test_an_expired_token_is_refused(client, db) -> None:
     user = factories.UserFactory()
     key = factories.api_token(user)

@@ -346,3 +346,19 @@ def test_twenty_concurrent_approvals_of_one_report_exactly_one_succeeds(tenancy,
     from knowledge.models import Transition
 
     assert Transition.objects.filter(object_id=report.pk, action="approve").count() == 1
+
+
+def test_redis_down_log_in_and_api_tokens_still_work(tenancy, client, broker) -> None:
+    """The log-in limits live in the cache: with Redis down they are not enforced (and the
+    outage is in the log and on /healthz), but nobody is locked out of the portal."""
+    with _broker_down():
+        response = client.post(
+            "/accounts/login/", {"login": tenancy.staff_a.email, "password": factories.PASSWORD}
+        )
+        assert response.status_code == 302, response.content[:300]
+        issued = client.post(
+            "/api/v1/auth/token/",
+            {"email": tenancy.staff_a.email, "password": factories.PASSWORD},
+            content_type="application/json",
+        )
+        assert issued.status_code == 200, issued.content[:300]
