@@ -2,10 +2,12 @@
 the network (DESIGN.md), and a public attachment reaches visitors, so a file that names the
 enterprise, in its file name or its content, may not be public.
 
-Where it looks: the file name; the text of a PDF's pages and its document information (pypdf);
-an XLSX workbook's cells, shared strings, sheet names and properties (openpyxl); the text of a
-plain-text or CSV file. Images are searched by their file name only. Annotations, bookmarks,
-embedded files, comments and text drawn in images are not read.
+Where it looks: the file's names (the stored, sanitised one and the one it was uploaded
+under, whose letters without an ASCII form the sanitised one drops); the text of a PDF's
+pages, its document information and its XMP metadata (pypdf); an XLSX workbook's cells, shared
+strings, sheet names and properties (openpyxl). Images are searched by their file names only.
+Uploads are PDF, XLSX, PNG or JPEG; any other type "could not be checked". Annotations,
+bookmarks, embedded files, comments and text drawn in images are not read.
 
 How it compares: case, accents, spaces and punctuation do not count ("Café Ñandú Ltd" is found
 in ``CAFE-nandu_ltd.pdf``; stored file names have dashes for spaces), and a name of fewer than
@@ -21,7 +23,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -35,7 +37,17 @@ MIN_NAME_LENGTH = 3
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PLAIN_TEXT = ("text/plain", "text/csv")
+# The XMP properties of a PDF that hold free text (a language-tagged text, a list, or a text).
+XMP_TEXTS = (
+    "dc_title",
+    "dc_description",
+    "dc_creator",
+    "dc_subject",
+    "dc_publisher",
+    "dc_contributor",
+    "dc_rights",
+    "pdf_keywords",
+)
 
 
 def normalise(text: str) -> str:
@@ -98,16 +110,17 @@ def search(
     filename: str,
     content_type: str,
     stream: IO[bytes] | None,
+    original_name: str = "",
     limits: Limits | None = None,
 ) -> NameCheck:
-    """Whether the enterprise is named in the file called ``filename`` whose content is
-    ``stream`` (read from its start; its position is left anywhere): ``CLEAR``,
-    ``IN_FILENAME``, ``IN_CONTENT`` or ``UNCHECKED`` (malformed, protected, too long, of an
-    unknown type, or no content given)."""
+    """Whether the enterprise is named in the file called ``filename`` (stored) or
+    ``original_name`` (as uploaded) whose content is ``stream`` (read from its start; its
+    position is left anywhere): ``CLEAR``, ``IN_FILENAME``, ``IN_CONTENT`` or ``UNCHECKED``
+    (malformed, protected, too long, of an unknown type, or no content given)."""
     name = normalise(enterprise_name or "")
     if len(name) < MIN_NAME_LENGTH:
         return NameCheck.CLEAR
-    if name in normalise(filename):
+    if any(name in normalise(each) for each in (filename, original_name)):
         return NameCheck.IN_FILENAME
     if content_type.startswith("image/"):
         return NameCheck.CLEAR
@@ -142,11 +155,30 @@ def _pdf_texts(stream: IO[bytes], limits: Limits) -> Iterator[str]:
     info = reader.metadata
     if info is not None:
         for key in list(info.keys()):
-            value = info.get(key)
-            if isinstance(value, str):
-                yield value
+            # ``info[key]`` resolves a value held as an indirect object (``get`` does not).
+            yield from _texts(info[key])
+    xmp = reader.xmp_metadata
+    if xmp is not None:
+        for attribute in XMP_TEXTS:
+            yield from _texts(getattr(xmp, attribute, None))
     for page in reader.pages:
         yield page.extract_text() or ""
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """The text in a metadata value: a text (a PDF's indirect object resolved), or the texts
+    of a list or of a language-tagged mapping (XMP). Nothing deeper is followed: a PDF's
+    objects may refer to each other in a cycle."""
+    items = value.values() if isinstance(value, dict) else value
+    if isinstance(value, (str, bytes)) or not isinstance(items, Iterable):
+        items = [value]
+    for item in items:
+        if hasattr(item, "get_object"):
+            item = item.get_object()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, bytes):
+            yield item.decode("latin-1")
 
 
 def _xlsx_texts(stream: IO[bytes], limits: Limits) -> Iterator[str]:
@@ -205,18 +237,7 @@ def _workbook_reader(stream: IO[bytes]) -> Any:
     return reader
 
 
-def _plain_texts(stream: IO[bytes], limits: Limits) -> Iterator[str]:
-    data = stream.read(limits.bytes + 1)
-    if len(data) > limits.bytes:
-        raise _TooLong
-    try:
-        yield data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        yield data.decode("cp1252", errors="replace")
-
-
 _READERS: dict[str, Callable[[IO[bytes], Limits], Iterator[str]]] = {
     PDF: _pdf_texts,
     XLSX: _xlsx_texts,
-    **dict.fromkeys(PLAIN_TEXT, _plain_texts),
 }

@@ -184,6 +184,8 @@ def test_token_for_an_account_with_totp_needs_the_current_code(client, db) -> No
     assert missing.status_code == 400
     assert set(missing.json()["error"]["fields"]) == {"code"}
     assert ask(code="000000").status_code in (400,)
+    if 30 - time.time() % 30 < 5:  # no drift is allowed: take the code early in its window
+        time.sleep(30 - time.time() % 30 + 0.1)
     code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
     granted = ask(code=code)
     assert granted.status_code == 200, granted.json()

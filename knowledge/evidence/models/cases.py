@@ -377,6 +377,10 @@ class CaseAttachment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=_attachment_path, max_length=200)
     filename = models.CharField(_("file name"), max_length=150)
+    # The name the file was uploaded under: the sanitised ``filename`` drops the letters that
+    # have no ASCII form ("Kırıkkale" becomes "Krkkale"), so the enterprise's name is searched
+    # for in this one too, at upload and on every later search. Never shown or served.
+    original_name = models.CharField(_("uploaded file name"), max_length=255, blank=True)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     visibility = models.CharField(
@@ -420,6 +424,18 @@ class CaseAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def may_be_public(self) -> bool:
+        """The one rule: only a file in which the search found no enterprise name may be
+        public (the database's ``caseattachment_public_only_if_clear`` says the same)."""
+        return self.name_check == NameCheck.CLEAR
+
+    @property
+    def flagged(self) -> bool:
+        """The search found the enterprise's name, or could not search the file: it may not be
+        public (one not searched yet is searched when someone asks to make it public)."""
+        return not self.may_be_public and self.name_check != NameCheck.PENDING
 
 
 class ImportState(models.TextChoices):

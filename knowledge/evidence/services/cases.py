@@ -699,6 +699,7 @@ def _search_stored(attachment: CaseAttachment, *, enterprise_name: str) -> NameC
             return name_search.search(
                 enterprise_name=enterprise_name,
                 filename=attachment.filename,
+                original_name=attachment.original_name,
                 content_type=attachment.content_type,
                 stream=stream,
             )
@@ -712,7 +713,12 @@ def case_attachment_add(
     *, actor: Any, case: Case, upload: UploadedFile, visibility: Any = Visibility.NETWORK
 ) -> CaseAttachment:
     """Attach a file to an editable case: network-only unless ``visibility`` is public, which
-    a file that names the enterprise (or could not be searched for its name) may not be."""
+    a file that names the enterprise (or could not be searched for its name) may not be. The
+    file is searched, whatever its visibility (the uploader is told what was found), for the
+    name of the case's row as locked here: a rename (:func:`case_update`) waits, and then
+    searches this file for the new name."""
+    case_check_can_edit(actor=actor, case=case)
+    case = Case.objects.select_for_update().get(pk=case.pk)
     case_check_can_edit(actor=actor, case=case)
     visibility = _attachment_visibility(visibility)
     limit = settings.ATTACHMENT_MAX_BYTES
@@ -727,25 +733,33 @@ def case_attachment_add(
         raise ValidationError(
             {"file": _("Attach a PDF, XLSX, PNG or JPEG file (checked by its content).")}
         )
-    filename = sanitise_filename(upload.name or "", kind)
+    # Without control characters (a NUL cannot be stored), which the search ignores anyway.
+    original_name = "".join(
+        ch
+        for ch in (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+        if unicodedata.category(ch)[0] != "C"
+    )[:255]
+    filename = sanitise_filename(original_name, kind)
     check = name_search.search(
         enterprise_name=case.enterprise_name,
         filename=filename,
+        original_name=original_name,
         content_type=ATTACHMENT_TYPES[kind],
         stream=upload,
     )
-    if visibility == Visibility.PUBLIC and check != NameCheck.CLEAR:
-        raise _public_refusal(check=check, filename=filename)
-    upload.seek(0)
     attachment = CaseAttachment(
         case=case,
         filename=filename,
+        original_name=original_name,
         content_type=ATTACHMENT_TYPES[kind],
         size=upload.size,
         visibility=visibility,
         name_check=check,
         uploaded_by=actor,
     )
+    if visibility == Visibility.PUBLIC and not attachment.may_be_public:
+        raise _public_refusal(check=check, filename=filename)
+    upload.seek(0)
     attachment.file.save("upload", upload, save=False)
     attachment.full_clean(exclude=["file"])
     attachment.save()
@@ -770,7 +784,7 @@ def case_attachment_set_visibility(
         current = CaseAttachment.objects.select_for_update().get(pk=attachment.pk)
         if wanted == Visibility.PUBLIC:
             current.name_check = _search_stored(current, enterprise_name=case.enterprise_name)
-            if current.name_check != NameCheck.CLEAR:
+            if not current.may_be_public:
                 refusal = _public_refusal(check=current.name_check, filename=current.filename)
         if refusal is None:
             current.visibility = wanted
@@ -782,16 +796,21 @@ def case_attachment_set_visibility(
     return current
 
 
+@transaction.atomic
 def case_attachments_search(*, case: Case) -> list[CaseAttachment]:
-    """Search every attachment of ``case`` again for its enterprise name (after a rename): a
-    public one in which the name is found (or that cannot be searched) becomes network-only,
-    dated so that the case page tells the uploader. Returns those. It checks nothing: its
-    caller (:func:`case_update`) has."""
+    """Search the public attachments of ``case`` again for its enterprise name (after a
+    rename): one in which the name is found (or that cannot be searched) becomes network-only,
+    dated so that the case page tells the uploader. Returns those. The network-only ones are
+    not opened: what was found in them concerned the old name, so they are marked not searched
+    yet (one UPDATE), and :func:`case_attachment_set_visibility` searches one when someone asks
+    to make it public. It checks nothing: its caller (:func:`case_update`) has."""
     now = timezone.now()
     unpublished: list[CaseAttachment] = []
-    for attachment in CaseAttachment.objects.filter(case=case).select_for_update():
+    attachments = CaseAttachment.objects.filter(case=case)
+    attachments.filter(visibility=Visibility.NETWORK).update(name_check=NameCheck.PENDING)
+    for attachment in attachments.filter(visibility=Visibility.PUBLIC).select_for_update():
         attachment.name_check = _search_stored(attachment, enterprise_name=case.enterprise_name)
-        if attachment.visibility == Visibility.PUBLIC and attachment.name_check != NameCheck.CLEAR:
+        if not attachment.may_be_public:
             attachment.visibility = Visibility.NETWORK
             attachment.unpublished_at = now
             unpublished.append(attachment)

@@ -35,7 +35,6 @@ from knowledge.evidence.models.cases import (
     Case,
     EnterpriseSize,
     Methodology,
-    NameCheck,
     Visibility,
 )
 from knowledge.evidence.models.review import ReviewStatus
@@ -82,8 +81,6 @@ IMPACT_EXPORT = (
     "wastewater_reduced",
     "ghg_reduced",
 )
-# What the search for the enterprise's name found that keeps an attachment network-only.
-FLAGGED = (NameCheck.IN_FILENAME, NameCheck.IN_CONTENT, NameCheck.UNCHECKED)
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
@@ -202,7 +199,6 @@ def case_page(request: HttpRequest, case: Case, *, status: int = 200) -> HttpRes
             "review_form": ReviewForm(),
             "attachments": attachments,
             "attachment_form": AttachmentForm(),
-            "flagged": FLAGGED,
         },
         status=status,
     )
@@ -339,7 +335,7 @@ def attachment_add(request: HttpRequest, public_id: Any) -> HttpResponse:
         else:
             if attachment.visibility == Visibility.PUBLIC:
                 messages.success(request, _("File attached, public once the case is published."))
-            elif attachment.name_check in FLAGGED:
+            elif attachment.flagged:
                 messages.warning(
                     request,
                     _("File attached, network-only: %(finding)s, so it cannot be public.")

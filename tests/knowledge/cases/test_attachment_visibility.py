@@ -7,21 +7,24 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from pypdf import PdfReader
 
 from knowledge.evidence import attachments as name_search
-from knowledge.evidence.models.cases import CaseAttachment, NameCheck, Visibility
+from knowledge.evidence.models.cases import Case, CaseAttachment, NameCheck, Visibility
 from knowledge.evidence.services import cases as services
 from knowledge.models import ReviewStatus
 from recpnet.exceptions import ConflictError
@@ -32,11 +35,15 @@ pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-def pdf_with_pages(*pages: str) -> bytes:
-    """A small, well-formed PDF whose pages show ``pages`` (Latin-1 text, Helvetica)."""
+def pdf_with_pages(
+    *pages: str, extra: Sequence[bytes] = (), catalog: str = "", trailer: str = ""
+) -> bytes:
+    """A small, well-formed PDF whose pages show ``pages`` (Latin-1 text, Helvetica); the
+    objects ``extra`` come after the pages' (numbered from ``4 + 2 * len(pages)``), and
+    ``catalog`` and ``trailer`` are added to those dictionaries."""
     count = len(pages)
     objects: list[bytes] = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Catalog /Pages 2 0 R {catalog}>>".encode(),
         b"<< /Type /Pages /Kids ["
         + b" ".join(f"{4 + 2 * i} 0 R".encode() for i in range(count))
         + f"] /Count {count} >>".encode(),
@@ -50,6 +57,7 @@ def pdf_with_pages(*pages: str) -> bytes:
             "/Resources << /Font << /F1 3 0 R >> >> >>".encode()
         )
         objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream")
+    objects.extend(extra)
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -61,7 +69,8 @@ def pdf_with_pages(*pages: str) -> bytes:
     for offset in offsets:
         out.write(f"{offset:010d} 00000 n \n".encode())
     out.write(
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R {trailer}>>\n".encode()
+        + f"startxref\n{xref}\n%%EOF\n".encode()
     )
     return out.getvalue()
 
@@ -232,6 +241,54 @@ def test_a_file_named_after_the_enterprise_cannot_be_public(tenancy) -> None:
     assert photo.visibility == Visibility.PUBLIC
 
 
+@pytest.mark.parametrize(
+    ("enterprise", "stored"),
+    [
+        ("Kırıkkale Çimento", "Krkkale-Cimento.pdf"),
+        ("Straße Brauerei", "Strae-Brauerei.pdf"),
+        ("Ørsted Fabrik", "rsted-Fabrik.pdf"),
+    ],
+)
+def test_a_file_named_after_the_enterprise_in_letters_without_ascii_form_cannot_be_public(
+    tenancy, enterprise: str, stored: str
+) -> None:
+    """The stored name drops those letters; the name the file was uploaded under is searched."""
+    case = make_case(tenancy.member_a, enterprise_name=enterprise)
+    pdf = pdf_with_pages("Energy audit")
+    with pytest.raises(ValidationError) as refused:
+        _attach(tenancy, case, f"{enterprise}.pdf", pdf, visibility="public")
+    [message] = refused.value.message_dict["visibility"]
+    assert "appears in its file name" in message
+    attachment = _attach(tenancy, case, f"{enterprise}.pdf", pdf)
+    assert (attachment.filename, attachment.name_check) == (stored, NameCheck.IN_FILENAME)
+    with pytest.raises(ValidationError):
+        services.case_attachment_set_visibility(
+            actor=tenancy.staff_a, attachment=attachment, visibility="public"
+        )
+
+
+def test_a_rename_searches_the_name_the_file_was_uploaded_under(tenancy) -> None:
+    case = make_case(tenancy.member_a, enterprise_name="Secret Dairy Ltd")
+    attachment = _attach(
+        tenancy, case, "Kırıkkale Çimento.pdf", pdf_with_pages("Energy audit"), visibility="public"
+    )
+    assert attachment.name_check == NameCheck.CLEAR
+    services.case_update(
+        actor=tenancy.staff_a, case=case, fields={"enterprise_name": "Kırıkkale Çimento"}
+    )
+    attachment.refresh_from_db()
+    assert (attachment.visibility, attachment.name_check) == ("network", NameCheck.IN_FILENAME)
+    assert attachment.unpublished_at is not None
+
+
+def test_the_name_uploaded_under_is_kept_without_control_characters(tenancy) -> None:
+    """A NUL cannot be stored (PostgreSQL); the search ignores such characters anyway."""
+    case = make_case(tenancy.member_a, enterprise_name="Secret Dairy Ltd")
+    attachment = _attach(tenancy, case, "dir/Secret\x00 Dairy\tLtd\u200b.png", PNG)
+    assert attachment.original_name == "Secret DairyLtd.png"
+    assert attachment.name_check == NameCheck.IN_FILENAME
+
+
 def test_the_database_refuses_a_public_attachment_not_found_clear(tenancy) -> None:
     case = make_case(tenancy.member_a)
     attachment = _attach(tenancy, case, "audit.pdf", pdf_with_pages("Secret Dairy Ltd"))
@@ -282,6 +339,66 @@ def test_renaming_the_enterprise_makes_a_public_file_naming_it_network_only(
     assert client.get(_download(case, other)).status_code == 200
 
 
+def test_a_rename_searches_only_the_public_attachments(tenancy, monkeypatch) -> None:
+    """The network-only ones are not opened under the case's lock: what was found in them
+    concerned the old name, so they are marked not searched yet, and searched when someone
+    asks to make one public."""
+    case = make_case(tenancy.member_a, enterprise_name="Secret Dairy Ltd")
+    public = _attach(tenancy, case, "a.pdf", pdf_with_pages("Fuel use"), visibility="public")
+    named = _attach(tenancy, case, "b.pdf", pdf_with_pages("Kitumbe Tea Factory, Secret Dairy Ltd"))
+    clear = _attach(tenancy, case, "c.pdf", pdf_with_pages("Fuel use"))
+    assert (named.name_check, clear.name_check) == (NameCheck.IN_CONTENT, NameCheck.CLEAR)
+    searched: list[str] = []
+    search = services._search_stored
+
+    def counted(attachment: CaseAttachment, *, enterprise_name: str) -> NameCheck:
+        searched.append(attachment.filename)
+        return search(attachment, enterprise_name=enterprise_name)
+
+    monkeypatch.setattr(services, "_search_stored", counted)
+    services.case_update(
+        actor=tenancy.staff_a, case=case, fields={"enterprise_name": "Kitumbe Tea Factory"}
+    )
+    assert searched == ["a.pdf"]
+    for attachment in (public, named, clear):
+        attachment.refresh_from_db()
+    assert public.name_check == NameCheck.CLEAR
+    assert (named.name_check, clear.name_check) == (NameCheck.PENDING, NameCheck.PENDING)
+    assert not named.flagged and not named.may_be_public
+
+    # Asked to make them public, each is searched for the new name.
+    with pytest.raises(ValidationError):
+        services.case_attachment_set_visibility(
+            actor=tenancy.staff_a, attachment=named, visibility="public"
+        )
+    named.refresh_from_db()
+    assert (named.visibility, named.name_check) == ("network", NameCheck.IN_CONTENT)
+    services.case_attachment_set_visibility(
+        actor=tenancy.staff_a, attachment=clear, visibility="public"
+    )
+    clear.refresh_from_db()
+    assert (clear.visibility, clear.name_check) == ("public", NameCheck.CLEAR)
+
+
+def test_an_attachment_is_searched_for_the_name_of_the_locked_case_row(tenancy) -> None:
+    """An upload that comes in while the enterprise is renamed waits for the rename (the case's
+    row is locked) and is searched for the new name, not the name its caller read before."""
+    case = make_case(tenancy.member_a, enterprise_name="Secret Dairy Ltd")
+    stale = Case.objects.get(pk=case.pk)
+    services.case_update(
+        actor=tenancy.staff_a, case=case, fields={"enterprise_name": "Kitumbe Tea Factory"}
+    )
+    pdf = pdf_with_pages("Energy audit of the Kitumbe tea factory")
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError):
+        _attach(tenancy, stale, "audit.pdf", pdf, visibility="public")
+    if connection.features.has_select_for_update:
+        assert any(
+            "FOR UPDATE" in q["sql"] and 'FROM "knowledge_case"' in q["sql"]
+            for q in queries.captured_queries
+        )
+    assert _attach(tenancy, stale, "audit.pdf", pdf).name_check == NameCheck.IN_CONTENT
+
+
 def test_visibility_changes_only_while_the_case_may_be_edited(tenancy) -> None:
     case = make_case(tenancy.member_a)
     attachment = _attach(tenancy, case, "figures.pdf", pdf_with_pages("Fuel use"))
@@ -329,15 +446,66 @@ def test_a_file_longer_than_the_limits_is_not_checked(tenancy, settings) -> None
     assert workbook.name_check == NameCheck.UNCHECKED
 
 
-def test_plain_text_and_csv_are_searched() -> None:
+def test_a_file_of_a_type_uploads_do_not_accept_is_not_checked() -> None:
+    """Uploads are PDF, XLSX, PNG or JPEG; nothing else is read."""
     for content_type in ("text/plain", "text/csv"):
         found = name_search.search(
             enterprise_name="Café Ñandú",
             filename="notes",
             content_type=content_type,
-            stream=io.BytesIO("site;CAFE NANDU;2014\n".encode("cp1252")),
+            stream=io.BytesIO(b"site;CAFE NANDU;2014\n"),
         )
-        assert found == NameCheck.IN_CONTENT, content_type
+        assert found == NameCheck.UNCHECKED, content_type
+
+
+def test_the_pdf_document_information_is_searched_also_when_held_as_an_indirect_object(
+    tenancy,
+) -> None:
+    case = make_case(tenancy.member_a, enterprise_name="Secret Dairy Ltd")
+    # Objects 6 and 7 (after one page's): the title, and the information dictionary.
+    pdf = pdf_with_pages(
+        "Energy audit",
+        extra=[b"(Audit of Secret Dairy Ltd)", b"<< /Title 6 0 R /Producer (none) >>"],
+        trailer="/Info 7 0 R ",
+    )
+    info = PdfReader(io.BytesIO(pdf)).metadata
+    assert info is not None and type(info.get("/Title")).__name__ == "IndirectObject"
+    attachment = _attach(tenancy, case, "audit.pdf", pdf)
+    assert attachment.name_check == NameCheck.IN_CONTENT
+
+
+XMP = """<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">Energy audit</rdf:li></rdf:Alt></dc:title>
+<dc:{field}>{value}</dc:{field}>
+</rdf:Description></rdf:RDF></x:xmpmeta>
+<?xpacket end="w"?>"""
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("title", '<rdf:Alt><rdf:li xml:lang="de">Secret Dairy Ltd</rdf:li></rdf:Alt>'),
+        ("description", '<rdf:Alt><rdf:li xml:lang="x-default">SECRET DAIRY</rdf:li></rdf:Alt>'),
+        ("creator", "<rdf:Seq><rdf:li>Audit team, secret-dairy</rdf:li></rdf:Seq>"),
+        ("subject", "<rdf:Bag><rdf:li>steam</rdf:li><rdf:li>Secret Dairy</rdf:li></rdf:Bag>"),
+    ],
+)
+def test_the_pdf_xmp_metadata_is_searched(tenancy, field: str, value: str) -> None:
+    case = make_case(tenancy.member_a, enterprise_name="Secret Dairy")
+    xmp = XMP.replace("{field}", field).replace("{value}", value).encode()
+    metadata = (
+        f"<< /Type /Metadata /Subtype /XML /Length {len(xmp)} >>\nstream\n".encode()
+        + xmp
+        + b"\nendstream"
+    )
+    pdf = pdf_with_pages("Energy audit", extra=[metadata], catalog="/Metadata 6 0 R ")
+    assert PdfReader(io.BytesIO(pdf)).xmp_metadata is not None
+    attachment = _attach(tenancy, case, "audit.pdf", pdf)
+    assert attachment.name_check == NameCheck.IN_CONTENT
+    clean = _attach(tenancy, case, "clean.pdf", pdf_with_pages("Energy audit"))
+    assert clean.may_be_public
 
 
 def test_names_shorter_than_three_letters_are_not_searched_for() -> None:
@@ -391,3 +559,28 @@ def test_a_file_name_built_around_the_enterprise_name_is_flagged(data: Any, name
         enterprise_name=name, filename=filename, content_type="application/pdf", stream=None
     )
     assert found == NameCheck.IN_FILENAME
+
+
+# Text around the name as an upload's name may have it (a path separator would cut it off).
+AROUND = st.text(st.characters(codec="utf-8", exclude_characters="/\\"), max_size=10)
+
+
+@hsettings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), name=st.text(LETTER, min_size=3, max_size=20))
+def test_a_file_uploaded_under_a_name_built_around_the_enterprise_name_is_flagged(
+    tenancy, data: Any, name: str
+) -> None:
+    """As above, through the upload: the stored name, sanitised to ASCII, may have lost the
+    name's letters; the name it was uploaded under has not."""
+    case = make_case(tenancy.member_a, enterprise_name=name)
+    upload_name = (
+        data.draw(AROUND, label="before")
+        + data.draw(disguised(name), label="disguised")
+        + data.draw(AROUND, label="after")
+        + ".png"
+    )
+    attachment = _attach(tenancy, case, upload_name, PNG)
+    assert attachment.name_check == NameCheck.IN_FILENAME
+    assert not attachment.may_be_public
