@@ -4,11 +4,15 @@ send them to enrolment and the API refuses them (403 ``mfa_required``, reads inc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from allauth.core import context
+from allauth.mfa.base import forms as allauth_forms
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -67,3 +71,47 @@ class RequireMFAForReviewersMiddleware:
             return None
         messages.warning(request, mfa_required_message())
         return redirect("mfa_activate_totp")
+
+
+@contextmanager
+def _address_count_kept(request: HttpRequest | None) -> Iterator[None]:
+    """allauth counts failed codes under the same action as failed passwords, and a good code
+    clears that action's counts — the address's too. Left so, one's own good code would reset
+    an address's count of failures against other accounts (10 a minute → 30). Keep it."""
+    from allauth.core.internal import ratelimit as allauth_limits
+
+    if request is None:
+        yield
+        return
+    rates = [
+        rate
+        for rate in allauth_limits.get_rates(app="allauth.account", action="login_failed")
+        if rate.per == "ip"
+    ]
+    kept = {}
+    for rate in rates:
+        key = allauth_limits.get_cache_key(
+            request, app="allauth.account", action="login_failed", rate=rate
+        )
+        kept[key] = (cache.get(key), rate.duration)
+    yield
+    for key, (value, duration) in kept.items():
+        if value is not None and cache.get(key) is None:
+            cache.set(key, value, timeout=int(duration) + 1)
+
+
+class AuthenticateForm(allauth_forms.AuthenticateForm):
+    """The authenticator-code step of a log-in (page and API token): allauth's, except that a
+    good code leaves the address's count of failed log-ins as it was."""
+
+    def clean_code(self) -> str:
+        with _address_count_kept(getattr(context, "request", None)):
+            return str(super().clean_code())
+
+
+class ReauthenticateForm(allauth_forms.ReauthenticateForm):
+    """Confirming a sensitive change with a code: the same rule as :class:`AuthenticateForm`."""
+
+    def clean_code(self) -> str:
+        with _address_count_kept(getattr(context, "request", None)):
+            return str(super().clean_code())

@@ -100,9 +100,7 @@ def _check_code(request: HttpRequest, user: Any, code: str) -> bool:
     """True when the account has an authenticator and ``code`` is its current code (or an
     unused recovery code); False when it has none. The check and its limit are allauth's own
     (the same as the log-in page's second step)."""
-    from allauth.mfa.base.forms import AuthenticateForm
-
-    from recpnet.mfa import has_mfa
+    from recpnet.mfa import AuthenticateForm, has_mfa
 
     if not has_mfa(user):
         return False

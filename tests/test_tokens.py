@@ -172,6 +172,31 @@ def test_failures_and_lockouts_are_filed_under_the_account_they_aimed_at(client,
     assert "lockout" in client.get("/accounts/tokens/").content.decode()
 
 
+def test_ones_own_good_code_does_not_reset_the_address_count(client, db) -> None:
+    """Failures against other accounts from one address stop at ten a minute, even when the
+    attacker logs in with their own password and code in between (a good code clears the code
+    count, never the address's)."""
+    attacker = factories.UserFactory()
+    secret = factories.enrol_totp(attacker)
+
+    def guess(n: int) -> str:
+        response = client.post(
+            "/accounts/login/", {"login": f"victim{n}@example.org", "password": "wrong"}
+        )
+        return response.content.decode()
+
+    for n in range(9):
+        assert "Too many failed login attempts" not in guess(n)
+    own = client.post(
+        TOKEN_URL,
+        {"email": attacker.email, "password": factories.PASSWORD, "code": _code(secret)},
+        content_type="application/json",
+    )
+    assert own.status_code == 200, own.content
+    assert "Too many failed login attempts" not in guess(9)
+    assert "Too many failed login attempts" in guess(10)
+
+
 def test_a_token_name_cannot_forge_a_log_line(client, db) -> None:
     user = factories.UserFactory()
     forged = "x\n2026-12-02 INFO recpnet.security login user=a@b; second_factor=True"

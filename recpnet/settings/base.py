@@ -149,6 +149,10 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "RECPnet Portal"
+MFA_FORMS = {
+    "authenticate": "recpnet.mfa.AuthenticateForm",
+    "reauthenticate": "recpnet.mfa.ReauthenticateForm",
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
