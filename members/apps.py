@@ -15,4 +15,8 @@ class MembersConfig(AppConfig):
         from .selectors import roles_for
 
         # Roles are read from these; a write to one forgets the roles read in this request.
-        register_roles_provider(roles_for, sources=(Membership, Coordinator, get_user_model()))
+        register_roles_provider(
+            roles_for,
+            sources=(Membership, Coordinator, get_user_model()),
+            role_rows=(Membership, Coordinator),
+        )

@@ -9,22 +9,17 @@ log-in gave an authenticator code.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from recpnet.mfa import has_mfa, mfa_required_message, needs_mfa
+from recpnet.tokens import token_used
 
 _KEY = re.compile(rb"[0-9a-f]{64}")
-
-# The "last used" time on the security page is kept to the minute: one write per token per
-# minute at most, not one per request.
-_LAST_USED_STEP = timedelta(minutes=1)
 
 
 def require_second_factor(user: Any, *, token: Any = None) -> None:
@@ -54,9 +49,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
         user, token = result
         if self.check_second_factor:
             require_second_factor(user, token=token)
-        now = timezone.now()
-        if token.last_used_at is None or now - token.last_used_at > _LAST_USED_STEP:
-            type(token).objects.filter(pk=token.pk).update(last_used_at=now)
+        token_used(token=token)
         return user, token
 
 

@@ -51,10 +51,16 @@ _cache: ContextVar[dict[Any, Any] | None] = ContextVar("recpnet_roles_cache", de
 
 
 def register_roles_provider(
-    provider: Callable[..., Any], *, sources: tuple[type[Any], ...] = ()
+    provider: Callable[..., Any],
+    *,
+    sources: tuple[type[Any], ...] = (),
+    role_rows: tuple[type[Any], ...] = (),
 ) -> None:
     """Set the provider (once, at start-up, by ``members.apps``). ``sources`` are the models
-    roles are read from: saving or deleting one forgets the roles cached in this request."""
+    roles are read from: saving or deleting one forgets the roles cached in this request.
+    ``role_rows`` are those of them whose each row gives its ``user`` a role (a staff
+    membership, a coordinator assignment): changing or removing one ends what its holder's
+    API tokens were issued for (:mod:`recpnet.tokens`)."""
     global _provider
     _provider = provider
     for model in sources:
@@ -62,13 +68,11 @@ def register_roles_provider(
         post_delete.connect(
             _forget_on_write, sender=model, dispatch_uid=f"roles-{model.__name__}-d"
         )
-        if any(f.name == "user" for f in model._meta.get_fields()):
-            # A role row (a staff membership, a coordinator assignment): changing or removing
-            # one ends what its holder's API tokens were issued for (recpnet.tokens).
-            uid = model.__name__
-            pre_save.connect(_role_before, sender=model, dispatch_uid=f"roles-{uid}-before")
-            post_save.connect(_role_after, sender=model, dispatch_uid=f"roles-{uid}-after")
-            post_delete.connect(_role_removed, sender=model, dispatch_uid=f"roles-{uid}-gone")
+    for model in role_rows:
+        uid = model.__name__
+        pre_save.connect(_role_before, sender=model, dispatch_uid=f"roles-{uid}-before")
+        post_save.connect(_role_after, sender=model, dispatch_uid=f"roles-{uid}-after")
+        post_delete.connect(_role_removed, sender=model, dispatch_uid=f"roles-{uid}-gone")
 
 
 def roles_for(*, actor: Any) -> ActorRoles:

@@ -10,6 +10,7 @@ receivers at the end of this module, connected for every path — pages, admin, 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.adapter import get_adapter
@@ -24,6 +25,7 @@ from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recpnet.addresses import client_address
@@ -151,6 +153,18 @@ def _revoke(token: ApiToken, *, request: HttpRequest | None, reason: str) -> Non
         detail=f"token={token.token_key}; name={token.name!r}; {reason}",
         durable=False,  # shares the revocation's fate
     )
+
+
+# The "last used" time on the security page is kept to the minute: one write per token per
+# minute at most, not one per request.
+_LAST_USED_STEP = timedelta(minutes=1)
+
+
+def token_used(*, token: ApiToken) -> None:
+    """Note that ``token`` authenticated a request (shown on its holder's security page)."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > _LAST_USED_STEP:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
 
 
 def tokens_of(*, user: Any) -> QuerySet[ApiToken]:
