@@ -21,6 +21,15 @@ class AccountAdapter(DefaultAccountAdapter):
         # a header the client chose unless it came through a configured proxy.
         return client_address(request) or "0.0.0.0"  # noqa: S104 - a key, not a bind address
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # The per-account limit counts the account, not the address typed: an account with two
+        # verified addresses has one count. An address with no account keeps its own count.
+        attempted = str(credentials.get("email") or credentials.get("username") or "")
+        account = account_for(attempted)
+        if account is not None:
+            return f"account:{account.pk}"
+        return str(super()._get_login_attempts_cache_key(request, **credentials))
+
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         # The password limits (per account, per address), page and API token alike.
         self._checking_password = True

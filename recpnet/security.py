@@ -75,13 +75,20 @@ def _one_line(text: str) -> str:
 
 
 def account_for(email: str) -> Any:
-    """The account an attempted log-in named, if there is one (to file the event under it)."""
+    """The account an attempted log-in named, by any of its addresses, if there is one."""
+    from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
 
     email = str(email or "").strip()
     if not email:
         return None
-    return get_user_model()._default_manager.filter(email__iexact=email).first()
+    users = get_user_model()._default_manager
+    return (
+        users.filter(email__iexact=email).first()
+        or users.filter(
+            pk__in=EmailAddress.objects.filter(email__iexact=email).values("user_id")
+        ).first()
+    )
 
 
 def _insert_committed(event: Any) -> None:

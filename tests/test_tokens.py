@@ -197,6 +197,48 @@ def test_ones_own_good_code_does_not_reset_the_address_count(client, db) -> None
     assert "Too many failed login attempts" in guess(10)
 
 
+def test_wrong_current_passwords_on_the_change_page_count_and_are_recorded(client, db) -> None:
+    user = factories.UserFactory()
+    client.force_login(user)
+    for _ in range(5):
+        client.post(
+            "/accounts/password/change/",
+            {
+                "oldpassword": "guess",
+                "password1": "new long pass 77",
+                "password2": "new long pass 77",
+            },
+        )
+    assert _events(user).count("login_failed") == 5
+    refused = client.post(
+        TOKEN_URL,
+        {"email": user.email, "password": factories.PASSWORD},
+        content_type="application/json",
+    )
+    assert refused.status_code == 429
+
+
+def test_the_account_limit_counts_the_account_not_the_address_typed(client, db) -> None:
+    from allauth.account.models import EmailAddress
+
+    user = factories.UserFactory()
+    other = "second-address@example.org"
+    EmailAddress.objects.create(user=user, email=other, verified=True, primary=False)
+    for n in range(5):
+        client.post(
+            TOKEN_URL,
+            {"email": (user.email, other)[n % 2], "password": "wrong"},
+            content_type="application/json",
+        )
+    for address in (user.email, other):
+        refused = client.post(
+            TOKEN_URL,
+            {"email": address, "password": factories.PASSWORD},
+            content_type="application/json",
+        )
+        assert refused.status_code == 429, address
+
+
 def test_a_token_name_cannot_forge_a_log_line(client, db) -> None:
     user = factories.UserFactory()
     forged = "x\n2026-12-02 INFO recpnet.security login user=a@b; second_factor=True"

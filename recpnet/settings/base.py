@@ -136,6 +136,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[RECPnet] "
 ACCOUNT_ADAPTER = "recpnet.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"change_password": "recpnet.forms.ChangePasswordForm"}
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
