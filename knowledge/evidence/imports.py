@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -16,6 +15,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from knowledge.evidence import xlsx
 from recpnet.numbers import plain
 
 IMPACT_CODES = (
@@ -118,24 +118,15 @@ def _csv_lines(stream: IO[bytes]) -> Generator[Sequence[Any]]:
 def _xlsx_lines(stream: IO[bytes], *, max_unpacked: int) -> Generator[Sequence[Any]]:
     unreadable = _("This is not a readable XLSX workbook.")
     try:
-        with zipfile.ZipFile(stream) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise ImportFileError(unreadable) from None
-    # The sizes are the archive's own declaration, checked before anything is inflated; zipfile
-    # never yields more than an entry declares (a lie ends in a CRC error), so a zip bomb is
-    # refused here instead of being expanded by openpyxl.
-    if unpacked > max_unpacked:
+        workbook = xlsx.open_workbook(stream, max_unpacked=max_unpacked, first_sheet_only=True).wb
+    except xlsx.WorkbookTooLarge as too_large:
         raise ImportFileError(
             _("The workbook unpacks to %(size)s; at most %(max)s can be imported at a time.")
-            % {"size": filesizeformat(unpacked), "max": filesizeformat(max_unpacked)}
-        )
-    stream.seek(0)
-    try:
-        workbook = _open_first_sheet(stream)
+            % {"size": filesizeformat(too_large.unpacked), "max": filesizeformat(max_unpacked)}
+        ) from None
     except SoftTimeLimitExceeded:
         raise
-    except Exception:  # openpyxl raises many kinds for a corrupt file
+    except Exception:  # zipfile and openpyxl raise many kinds for a corrupt file
         raise ImportFileError(unreadable) from None
     try:
         if not workbook.worksheets:
@@ -147,34 +138,6 @@ def _xlsx_lines(stream: IO[bytes], *, max_unpacked: int) -> Generator[Sequence[A
         raise ImportFileError(unreadable) from None
     finally:
         workbook.close()
-
-
-def _open_first_sheet(stream: IO[bytes]) -> Any:
-    """The workbook, read-only, with its first worksheet only, and that one unsized.
-
-    ``load_workbook(read_only=True)`` opens every sheet and looks for its declared size by
-    parsing it until it finds one: the whole sheet when there is none (150,000 rows took
-    seconds before the first row was read). Undeclared, the rows are neither padded to a
-    declared width nor followed by declared empty rows, and only the first sheet is read."""
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
-    class UnsizedSheet(ReadOnlyWorksheet):
-        def _get_size(self) -> None:
-            pass
-
-    class FirstSheetReader(ExcelReader):
-        def read_worksheets(self) -> None:
-            for sheet, rel in self.parser.find_sheets():
-                if rel.target in self.valid_files and "chartsheet" not in rel.Type:
-                    self.wb._sheets.append(
-                        UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
-                    )
-                    return
-
-    reader = FirstSheetReader(stream, read_only=True, data_only=True)
-    reader.read()
-    return reader.wb
 
 
 def _names(names: Sequence[str]) -> str:

@@ -675,8 +675,8 @@ def _public_refusal(*, check: str, filename: str) -> ValidationError:
     else:
         message = _(
             "Visibility: “%(file)s” cannot be public: it could not be checked for the "
-            "enterprise's name (the file is damaged, protected or longer than %(pages)s pages "
-            "or %(cells)s cells). Keep it network-only."
+            "enterprise's name (the file is damaged or protected, is a scan with no text, or is "
+            "longer than %(pages)s pages or %(cells)s cells). Keep it network-only."
         )
     return ValidationError(
         {

@@ -36,11 +36,16 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def pdf_with_pages(
-    *pages: str, extra: Sequence[bytes] = (), catalog: str = "", trailer: str = ""
+    *pages: str,
+    extra: Sequence[bytes] = (),
+    catalog: str = "",
+    trailer: str = "",
+    page_entries: str = "",
 ) -> bytes:
     """A small, well-formed PDF whose pages show ``pages`` (Latin-1 text, Helvetica); the
     objects ``extra`` come after the pages' (numbered from ``4 + 2 * len(pages)``), and
-    ``catalog`` and ``trailer`` are added to those dictionaries."""
+    ``catalog``, ``trailer`` and ``page_entries`` are added to those dictionaries (the last to
+    every page's)."""
     count = len(pages)
     objects: list[bytes] = [
         f"<< /Type /Catalog /Pages 2 0 R {catalog}>>".encode(),
@@ -54,7 +59,7 @@ def pdf_with_pages(
         stream = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode("latin-1")
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {5 + 2 * i} 0 R "
-            "/Resources << /Font << /F1 3 0 R >> >> >>".encode()
+            f"/Resources << /Font << /F1 3 0 R >> >> {page_entries}>>".encode()
         )
         objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream")
     objects.extend(extra)
@@ -506,6 +511,205 @@ def test_the_pdf_xmp_metadata_is_searched(tenancy, field: str, value: str) -> No
     assert attachment.name_check == NameCheck.IN_CONTENT
     clean = _attach(tenancy, case, "clean.pdf", pdf_with_pages("Energy audit"))
     assert clean.may_be_public
+
+
+# --- where the red team hid the name ---------------------------------------------------------
+
+ACME = "Acme Widgets Ltd."
+
+
+def _search(content: bytes, content_type: str, enterprise_name: str = ACME) -> NameCheck:
+    return name_search.search(
+        enterprise_name=enterprise_name,
+        filename="figures",
+        content_type=content_type,
+        stream=io.BytesIO(content),
+    )
+
+
+def _workbook(change: Any) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Indicator", "Before", "After"])
+    sheet.append(["Steam", 10, 8])
+    change(workbook, sheet)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _formula(text: str) -> Any:
+    def change(workbook: Any, sheet: Any) -> None:
+        sheet["D2"] = text
+
+    return change
+
+
+def _header_footer(workbook: Any, sheet: Any) -> None:
+    sheet.oddHeader.center.text = "Energy audit"
+    sheet.evenFooter.left.text = "Prepared for Acme Wid&Bgets&B Ltd."
+
+
+def _comment(workbook: Any, sheet: Any) -> None:
+    from openpyxl.comments import Comment
+
+    sheet["A2"].comment = Comment(
+        "Figures confirmed by the plant manager of ACME widgets ltd", "Auditor"
+    )
+
+
+def _property(name: str) -> Any:
+    def change(workbook: Any, sheet: Any) -> None:
+        setattr(workbook.properties, name, "Audit for Acme Widgets Ltd.")
+
+    return change
+
+
+def _custom_property(workbook: Any, sheet: Any) -> None:
+    from openpyxl.packaging.custom import StringProperty
+
+    workbook.custom_doc_props.append(StringProperty(name="Client", value="acme-widgets-ltd"))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(_formula('="Acme Widgets Ltd."'), id="formula"),
+        pytest.param(_formula('="Acme Wid"&"gets Ltd."'), id="concatenation"),
+        pytest.param(_formula('="Acme Wid"&LEFT("gets Ltd.",4)'), id="literals-joined"),
+        pytest.param(_header_footer, id="footer"),
+        pytest.param(_comment, id="comment"),
+        *(
+            pytest.param(_property(name), id=name)
+            for name in (
+                "keywords",
+                "category",
+                "identifier",
+                "language",
+                "version",
+                "contentStatus",
+            )
+        ),
+        pytest.param(_custom_property, id="custom-property"),
+    ],
+)
+def test_an_xlsx_naming_the_enterprise_outside_its_cells_values_is_found(
+    tenancy, change: Any
+) -> None:
+    """openpyxl writes a formula without a cached value: read with the cached values only, the
+    cell is empty."""
+    content = _workbook(change)
+    assert _search(content, name_search.XLSX) == NameCheck.IN_CONTENT
+    case = make_case(tenancy.member_a, enterprise_name=ACME)
+    with pytest.raises(ValidationError) as refused:
+        _attach(tenancy, case, "figures.xlsx", content, visibility="public")
+    assert "appears in its content" in refused.value.message_dict["visibility"][0]
+
+
+def test_an_xlsx_with_formulas_headers_comments_and_properties_without_the_name_is_clear() -> None:
+    def change(workbook: Any, sheet: Any) -> None:
+        from openpyxl.comments import Comment
+
+        sheet["D2"] = '="Steam "&"saved"'
+        sheet["E2"] = "=B2-C2"
+        sheet.oddHeader.center.text = "&BEnergy audit&B, page &P"
+        sheet["A2"].comment = Comment("Measured in 2014", "Auditor")
+        workbook.properties.keywords = "steam; condensate"
+
+    assert _search(_workbook(change), name_search.XLSX) == NameCheck.CLEAR
+
+
+def test_the_formulas_of_a_workbook_count_against_the_cell_limit_once(settings) -> None:
+    settings.ATTACHMENT_CHECK_MAX_CELLS = 6  # two rows of three
+    content = _workbook(lambda workbook, sheet: None)
+    assert _search(content, name_search.XLSX) == NameCheck.CLEAR
+    content = _workbook(_formula("=B2-C2"))  # a fourth column
+    assert _search(content, name_search.XLSX) == NameCheck.UNCHECKED
+
+
+def test_a_pdf_form_field_naming_the_enterprise_is_found(tenancy) -> None:
+    field = b"<< /FT /Tx /T (client) /V (Acme Widgets Ltd.) /Subtype /Widget /Rect [0 0 0 0] >>"
+    pdf = pdf_with_pages("Energy audit", extra=[field], catalog="/AcroForm << /Fields [6 0 R] >> ")
+    assert PdfReader(io.BytesIO(pdf)).get_fields()
+    assert _search(pdf, name_search.PDF) == NameCheck.IN_CONTENT
+    case = make_case(tenancy.member_a, enterprise_name=ACME)
+    assert _attach(tenancy, case, "audit.pdf", pdf).name_check == NameCheck.IN_CONTENT
+
+
+@pytest.mark.parametrize(
+    "annotation",
+    [
+        b"<< /Type /Annot /Subtype /Text /Rect [0 0 9 9] /Contents (Client: ACME WIDGETS LTD.) >>",
+        b"<< /Type /Annot /Subtype /Text /Rect [0 0 9 9] /Contents (ok) /T (acme widgets ltd) >>",
+        b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] "
+        b"/A << /S /URI /URI (https://acme-widgets-ltd.example/) >> >>",
+    ],
+    ids=["contents", "author", "link"],
+)
+def test_a_pdf_annotation_naming_the_enterprise_is_found(annotation: bytes) -> None:
+    pdf = pdf_with_pages("Energy audit", extra=[annotation], page_entries="/Annots [6 0 R] ")
+    assert _search(pdf, name_search.PDF) == NameCheck.IN_CONTENT
+    clean = pdf_with_pages(
+        "Energy audit",
+        extra=[b"<< /Type /Annot /Subtype /Text /Rect [0 0 9 9] /Contents (Check) >>"],
+        page_entries="/Annots [6 0 R] ",
+    )
+    assert _search(clean, name_search.PDF) == NameCheck.CLEAR
+
+
+def test_a_pdf_whose_pages_have_no_text_is_not_checked(tenancy) -> None:
+    """A scan: what its pages show cannot be read, so it is not clear."""
+    scan = pdf_with_pages("", "  ")
+    assert _search(scan, name_search.PDF) == NameCheck.UNCHECKED
+    case = make_case(tenancy.member_a, enterprise_name=ACME)
+    with pytest.raises(ValidationError) as refused:
+        _attach(tenancy, case, "scan.pdf", scan, visibility="public")
+    assert "could not be checked" in refused.value.message_dict["visibility"][0]
+    # The name found outside the pages is still found.
+    named = pdf_with_pages("", extra=[b"<< /Title (Acme Widgets Ltd.) >>"], trailer="/Info 6 0 R ")
+    assert _search(named, name_search.PDF) == NameCheck.IN_CONTENT
+    # One page with text is enough.
+    assert _search(pdf_with_pages("", "Energy audit"), name_search.PDF) == NameCheck.CLEAR
+
+
+@pytest.mark.parametrize(
+    ("enterprise", "searched"),
+    [
+        ("Acme Widgets Ltd.", "ACMEWIDGETS"),
+        ("Acme Widgets, Limited", "ACMEWIDGETS"),
+        ("Acme Widgets Co. Ltd", "ACMEWIDGETS"),
+        ("Acme Widgets Pvt. Ltd", "ACMEWIDGETS"),
+        ("Lácteos del Valle S.A. de C.V.", "LACTEOSDELVALLE"),
+        ("Lácteos del Valle, s. a.", "LACTEOSDELVALLE"),
+        ("Nordic Paper A/S", "NORDICPAPER"),
+        ("Cerámica Andina Cía. Ltda.", "CERAMICAANDINA"),
+        ("PT Kertas Tbk", "PTKERTAS"),
+        ("Kitumbe Tea Company", "KITUMBETEA"),
+        # Not a legal form: part of a word, or the whole name.
+        ("Hansab", "HANSAB"),
+        ("Acme Widgetsltd", "ACMEWIDGETSLTD"),
+        ("Limited", "LIMITED"),
+        # Fewer than three letters would remain.
+        ("AB Ltd", "ABLTD"),
+        ("3M Co.", "3MCO"),
+    ],
+)
+def test_the_name_is_searched_for_without_its_legal_form(enterprise: str, searched: str) -> None:
+    assert name_search.searched_name(enterprise) == name_search.normalise(searched)
+
+
+def test_a_file_naming_the_enterprise_without_its_legal_form_cannot_be_public(tenancy) -> None:
+    case = make_case(tenancy.member_a, enterprise_name=ACME)
+    pdf = pdf_with_pages("Energy audit of the ACME  WIDGETS plant")
+    assert _search(pdf, name_search.PDF) == NameCheck.IN_CONTENT
+    with pytest.raises(ValidationError):
+        _attach(tenancy, case, "audit.pdf", pdf, visibility="public")
+    named = _attach(tenancy, case, "acme-widgets audit.png", PNG)
+    assert named.name_check == NameCheck.IN_FILENAME
+    workbook = _workbook(lambda workbook, sheet: sheet.append(["Acme Widgets", 1, 2]))
+    assert _search(workbook, name_search.XLSX) == NameCheck.IN_CONTENT
+    clean = _attach(tenancy, case, "audit.pdf", pdf_with_pages("Energy audit"), visibility="public")
+    assert clean.visibility == Visibility.PUBLIC
 
 
 def test_names_shorter_than_three_letters_are_not_searched_for() -> None:
