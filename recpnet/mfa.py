@@ -31,9 +31,12 @@ def request_roles(request: HttpRequest) -> Any:
 
 
 def mfa_required_message() -> str:
+    from django.urls import reverse
+
     return _(
-        "Your role requires two-factor authentication. Set up an authenticator app to continue."
-    )
+        "Your role requires two-factor authentication. Set up an authenticator app at "
+        "%(url)s to continue."
+    ) % {"url": reverse("mfa_activate_totp")}
 
 
 def needs_mfa(user: Any, roles: Any = None) -> bool:

@@ -68,6 +68,21 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         return self.name or self.email.split("@")[0]
 
 
+# What each kind of security event means, in words for the people it concerns.
+EVENT_LABELS = {
+    "login": _("Logged in"),
+    "logout": _("Logged out"),
+    "login_failed": _("Failed log-in (wrong email or password)"),
+    "mfa_failed": _("Wrong authenticator code"),
+    "lockout": _("Locked out after too many failed attempts"),
+    "token_issued": _("API token issued"),
+    "token_refused": _("API token refused"),
+    "token_revoked": _("API token revoked"),
+    "denied_401": _("Request without valid credentials"),
+    "denied_403": _("Request refused"),
+}
+
+
 class SecurityEvent(models.Model):
     """An authentication event or a denied access: who, from where, when (UTC).
 
@@ -96,6 +111,10 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.email or '-'}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
 
 
 class ApiToken(AbstractAuthToken):

@@ -13,9 +13,15 @@ admin.site.site_header = "RECPnet Portal administration"
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The schema and its docs are public documentation: they read no credentials (a reviewer
+    # yet to set up two-factor authentication may read them like anyone).
+    path("schema/", SpectacularAPIView.as_view(authentication_classes=[]), name="api-schema"),
     # The split view serves its start-up script from a URL, so the docs work under the CSP.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", authentication_classes=[]),
+        name="api-docs",
+    ),
     path("", include("chapters.api_urls")),
     path("", include("members.api_urls")),
     path("", include("knowledge.api_urls")),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
+from knox.settings import knox_settings
 
 from recpnet import health, security, tokens
 
@@ -69,10 +70,16 @@ def account_tokens(request: HttpRequest) -> HttpResponse:
             if token is None:
                 raise Http404
             tokens.token_revoke(request=request, actor=request.user, token=token)
-            messages.success(request, _("API token “%(name)s” revoked.") % {"name": token.name})
+            messages.success(
+                request,
+                _("API token “%(name)s” revoked.") % {"name": token.name or token.token_key[:8]},
+            )
         return redirect("account_tokens")
     events = security.events_of(user_id=user_id)
-    return render(request, "account/tokens.html", {"tokens": own, "events": events})
+    ttl_hours = int(knox_settings.TOKEN_TTL.total_seconds() // 3600)
+    return render(
+        request, "account/tokens.html", {"tokens": own, "events": events, "ttl_hours": ttl_hours}
+    )
 
 
 @never_cache

@@ -41,13 +41,11 @@ def test_log_ins_and_failures_are_recorded_with_address(client, db) -> None:
 
 
 def test_denied_access_is_recorded(client, db) -> None:
-    response = client.get(
-        "/api/v1/schema/?format=json&probe=denied", HTTP_AUTHORIZATION="Token " + "1" * 64
-    )
+    response = client.get("/api/v1/cases/?probe=denied", HTTP_AUTHORIZATION="Token " + "1" * 64)
     assert response.status_code == 401
     event = SecurityEvent.objects.get(path__contains="probe=denied")
     assert event.kind == "denied_401"
-    assert event.path.startswith("/api/v1/schema/")
+    assert event.path.startswith("/api/v1/cases/")
 
 
 def test_sessions_expire_after_inactivity_and_activity_extends_them(client, db) -> None:

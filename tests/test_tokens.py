@@ -169,7 +169,10 @@ def test_failures_and_lockouts_are_filed_under_the_account_they_aimed_at(client,
     assert kinds[-1] == "lockout"
     # The holder sees them on their security page.
     client.force_login(user)
-    assert "lockout" in client.get("/accounts/tokens/").content.decode()
+    assert (
+        "Locked out after too many failed attempts"
+        in client.get("/accounts/tokens/").content.decode()
+    )
 
 
 def test_ones_own_good_code_does_not_reset_the_address_count(client, db) -> None:
@@ -444,6 +447,10 @@ def test_an_unenrolled_coordinator_gets_no_token_and_no_api_reads(client, db) ->
         response = client.get(path)
         assert response.status_code == 403, path
         assert response.json()["error"]["code"] == "mfa_required"
+        assert "/accounts/2fa/totp/activate/" in response.json()["error"]["message"]
+    # The API's public documentation stays readable.
+    assert client.get("/api/v1/docs/").status_code == 200
+    assert client.get("/api/v1/schema/?format=json").status_code == 200
     assert "token_refused" in _events(coordinator)
 
 

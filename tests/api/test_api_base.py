@@ -110,7 +110,7 @@ def test_unverified_email_gets_no_token(client, db) -> None:
 
 
 def test_bad_token_is_401_in_the_error_format(client, db) -> None:
-    response = client.get("/api/v1/schema/?format=json", HTTP_AUTHORIZATION="Token " + "0" * 40)
+    response = client.get("/api/v1/cases/", HTTP_AUTHORIZATION="Token " + "0" * 64)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "authentication_failed"
 
