@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from chapters.models import Chapter, Coordinator, Country
+from recpnet.groups import SECRETARIAT_GROUP
 
 from .demo_data import MEMBERS
 from .models import Member, Membership, Role, Status, StatusChange, TierChange
@@ -95,13 +97,14 @@ def load_members_demo(*, stdout: SupportsWrite[str] | None = None) -> None:
     _say(stdout, f"members: {len(members)} in the demo set, {written} rows written")
 
     accounts = 0
-    _user, created = _account(
+    officer, created = _account(
         f"secretariat@{DEMO_DOMAIN}",
         name="RECPnet Secretariat",
         password=password,
         is_secretariat=True,
         is_staff=True,
     )
+    officer.groups.add(Group.objects.get(name=SECRETARIAT_GROUP))
     accounts += created
     for chapter in Chapter.objects.order_by("position", "name"):
         user, created = _account(

@@ -639,3 +639,29 @@ def test_the_schema_documents_the_token_lifecycle(client, db) -> None:
     assert schemes["tokenAuth"]["name"] == "Authorization"
     # Every other operation still declares how to authenticate.
     assert schema["paths"]["/api/v1/cases/"]["get"]["security"][0] == {"tokenAuth": []}
+
+
+def test_the_secretariat_group_reads_the_log_and_revokes_tokens_in_the_admin(client, db) -> None:
+    from django.contrib.auth.models import Group
+
+    from recpnet.groups import SECRETARIAT_GROUP
+
+    officer = factories.UserFactory(is_staff=True, is_secretariat=True)
+    factories.enrol_totp(officer)
+    officer.groups.add(Group.objects.get(name=SECRETARIAT_GROUP))
+    holder = factories.UserFactory()
+    factories.api_token(holder)
+    token = ApiToken.objects.get(user=holder)
+    client.force_login(officer)
+    assert client.get("/admin/recpnet/securityevent/").status_code == 200
+    assert client.get("/admin/recpnet/apitoken/").status_code == 200
+    deleted = client.post(f"/admin/recpnet/apitoken/{token.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+    assert not ApiToken.objects.filter(pk=token.pk).exists()
+    assert "token_revoked" in _events(holder)
+    # Accounts are only viewed: their flags make superusers.
+    assert client.get(f"/admin/recpnet/user/{holder.pk}/change/").status_code == 200
+    changed = client.post(
+        f"/admin/recpnet/user/{holder.pk}/change/", {"email": holder.email, "is_superuser": "on"}
+    )
+    assert changed.status_code == 403
