@@ -713,10 +713,11 @@ def case_attachment_add(
     *, actor: Any, case: Case, upload: UploadedFile, visibility: Any = Visibility.NETWORK
 ) -> CaseAttachment:
     """Attach a file to an editable case: network-only unless ``visibility`` is public, which
-    a file that names the enterprise (or could not be searched for its name) may not be. The
-    file is searched, whatever its visibility (the uploader is told what was found), for the
-    name of the case's row as locked here: a rename (:func:`case_update`) waits, and then
-    searches this file for the new name."""
+    a file that names the enterprise (or could not be searched for its name) may not be: such
+    a file is kept, network-only, with the finding (``flagged``) for the uploader to see, so
+    nothing uploaded is lost. The file is searched, whatever its visibility, for the name of
+    the case's row as locked here: a rename (:func:`case_update`) waits, and then searches
+    this file for the new name."""
     case_check_can_edit(actor=actor, case=case)
     case = Case.objects.select_for_update().get(pk=case.pk)
     case_check_can_edit(actor=actor, case=case)
@@ -757,8 +758,8 @@ def case_attachment_add(
         name_check=check,
         uploaded_by=actor,
     )
-    if visibility == Visibility.PUBLIC and not attachment.may_be_public:
-        raise _public_refusal(check=check, filename=filename)
+    if not attachment.may_be_public:
+        attachment.visibility = Visibility.NETWORK
     upload.seek(0)
     attachment.file.save("upload", upload, save=False)
     attachment.full_clean(exclude=["file"])

@@ -333,8 +333,18 @@ def attachment_add(request: HttpRequest, public_id: Any) -> HttpResponse:
         except ConflictError as exc:
             messages.error(request, exc.message)
         else:
+            asked_public = form.cleaned_data["visibility"] == Visibility.PUBLIC
             if attachment.visibility == Visibility.PUBLIC:
                 messages.success(request, _("File attached, public once the case is published."))
+            elif attachment.flagged and asked_public:
+                messages.warning(
+                    request,
+                    _(
+                        "Visibility: the file is attached but kept network-only: %(finding)s, "
+                        "so it cannot be public."
+                    )
+                    % {"finding": attachment.get_name_check_display()},
+                )
             elif attachment.flagged:
                 messages.warning(
                     request,
