@@ -665,3 +665,13 @@ def test_the_secretariat_group_reads_the_log_and_revokes_tokens_in_the_admin(cli
         f"/admin/recpnet/user/{holder.pk}/change/", {"email": holder.email, "is_superuser": "on"}
     )
     assert changed.status_code == 403
+    # Nor anything whose admin would save past the services' rules (a staff membership).
+    membership = factories.MembershipFactory()
+    assert officer.has_perm("members.view_membership")
+    assert not officer.has_perm("members.change_membership")
+    refused = client.post(
+        f"/admin/members/membership/{membership.pk}/change/",
+        {"user": officer.pk, "member": membership.member_id, "role": "admin"},
+    )
+    assert refused.status_code == 403
+    assert officer.has_perm("members.change_member")

@@ -210,7 +210,8 @@ class ReviewForm(forms.Form):
 PUBLIC_FILE_WARNING = _(
     "A public file reaches visitors once the case is approved. The enterprise must not be "
     "named in it: not in its file name, not in its content. A file that names it stays "
-    "network-only."
+    "network-only. A picture (PNG, JPEG) is checked by its file name only: look at it before "
+    "making it public."
 )
 
 
